@@ -1,0 +1,98 @@
+"""Trainer behaviour: every network learns, resume continues, NaN stops cleanly, DDP keeps ranks identical."""
+import json
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from genlm.predict import Landmarker
+from genlm.template import get_template
+from genlm.train import GenLM, NonFiniteLoss, TensorSampler, Trainer, load_model, make_config
+
+
+def images(n=6, size=32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=g)
+
+
+def trainer(run, **over):
+    torch.manual_seed(0)
+    cfg = make_config("tiny", device="cpu", **over)
+    return Trainer(GenLM(get_template("face"), cfg), TensorSampler(images(seed=1), images(seed=2), cfg.batch), run, callbacks=[])
+
+
+@pytest.mark.parametrize("losses", ["genlm", "paper"])
+def test_one_step_changes_all_four_networks(tmp_path, losses):
+    tr = trainer(tmp_path, losses=losses)
+    before = {k: v.clone() for k, v in tr.model.state_dict().items()}
+    logs, imgs = tr.train_step()
+    assert all(torch.isfinite(torch.tensor(v)) for v in logs.values()), logs
+    for net in ("L", "G", "D_M", "D_U"):
+        changed = [k for k, v in tr.model.state_dict().items() if k.startswith(net + ".") and not torch.equal(v, before[k])]
+        assert changed, f"{net} did not change"
+
+
+def test_checkpoint_round_trip_reproduces_predictions(tmp_path):
+    tr = trainer(tmp_path / "run")
+    tr.fit()
+    x = images(3).float() / 127.5 - 1
+    lm = Landmarker.load(tmp_path / "run", device="cpu")
+    assert torch.equal(lm.predict_tensor(x), tr.model.L.eval()(x))
+    m, meta, _ = load_model(tmp_path / "run" / "checkpoint.safetensors")
+    assert meta["step"] == 4 and meta["format"] == "genlm-checkpoint"
+
+
+def test_resume_continues_step_count_and_optimiser_state(tmp_path):
+    run = tmp_path / "run"
+    a = trainer(run, steps=6, checkpoint_every=3)
+    a.fit(steps=3)  # a run killed after its checkpoint at step 3
+    b = trainer(run, steps=6, checkpoint_every=3)
+    assert b.resume() == 3
+    sa, sb = a.optimizers["L"].state_dict(), b.optimizers["L"].state_dict()
+    assert all(torch.equal(sa["state"][k]["exp_avg"], sb["state"][k]["exp_avg"]) for k in sa["state"])
+    assert b.schedulers["G"].get_last_lr() == a.schedulers["G"].get_last_lr()
+    b.fit()
+    assert b.step == 6 and json.loads((run / "checkpoint.json").read_text())["step"] == 6
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+    run = tmp_path / "run"
+    tr = trainer(run, steps=8, checkpoint_every=2)
+    tr.fit(steps=2)
+    good = (run / "checkpoint.safetensors").read_bytes()
+    with torch.no_grad(): tr.model.G[1].weight.fill_(float("nan"))
+    with pytest.raises(NonFiniteLoss, match="last good"):
+        tr.fit()
+    assert (run / "checkpoint.safetensors").read_bytes() == good
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
+
+
+DDP_SCRIPT = textwrap.dedent("""
+    import sys, torch, torch.distributed as dist
+    from genlm.template import get_template
+    from genlm.train import GenLM, TensorSampler, Trainer, make_config
+    torch.manual_seed(int(__import__('os').environ['RANK']))  # different init per rank: the trainer must broadcast
+    cfg = make_config('tiny', device='cpu', lambda_unmarked=0.5)
+    rank = int(__import__('os').environ['RANK'])
+    g = torch.Generator().manual_seed(10 + rank)
+    M, U = (torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=g) for _ in range(2))
+    tr = Trainer(GenLM(get_template('face'), cfg), TensorSampler(M, U, 2, seed=rank), sys.argv[1], callbacks=[])
+    for _ in range(3): tr.train_step()
+    flat = torch.cat([p.detach().reshape(-1) for p in tr.model.parameters()])
+    torch.save(flat, f"{sys.argv[1]}/rank{rank}.pt")
+    dist.destroy_process_group()
+""")
+
+
+def test_ddp_two_gloo_processes_keep_weights_identical(tmp_path):
+    script = tmp_path / "ddp.py"; script.write_text(DDP_SCRIPT)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+                        "--master_port", str(port), str(script), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    w0, w1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
+    assert torch.equal(w0, w1)

@@ -1,0 +1,96 @@
+"Synthetic body regions: determinism, ground truth inside the frame, paint on the lines, independent sets, data set layout."
+import numpy as np
+import pytest
+
+from genlm.synth import REGIONS, synth_frames, synth_video, write_dataset
+from genlm.template import builtin, to_pixels
+
+
+def _seg_dist(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    "Distance from points q (P, 2) to the nearest of segments a→b (S, 2)."
+    ab = b - a
+    t = np.clip(((q[:, None] - a[None]) * ab[None]).sum(-1) / np.maximum((ab ** 2).sum(-1), 1e-12)[None], 0, 1)
+    return np.linalg.norm(q[:, None] - (a[None] + t[..., None] * ab[None]), axis=-1).min(1)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_deterministic_and_shapes(region):
+    im, gt = synth_frames(region, 3, size=48, seed=7)
+    im2, gt2 = synth_frames(region, 3, size=48, seed=7)
+    assert im.shape == (3, 48, 48, 3) and im.dtype == np.uint8
+    assert gt.shape == (3, builtin(region).n_points, 2) and gt.dtype == np.float32
+    np.testing.assert_array_equal(im, im2); np.testing.assert_array_equal(gt, gt2)
+    assert not np.array_equal(synth_frames(region, 3, size=48, seed=8)[1], gt)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_ground_truth_inside_image(region):
+    _, gt = synth_frames(region, 200, size=32, seed=1)
+    assert np.abs(gt).max() < 1
+    _, v = synth_video(region, 50, size=32, seed=1)
+    assert np.abs(v).max() < 1
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_paint_lies_on_the_lines(region):
+    size, t = 96, builtin(region)
+    plain, gt = synth_frames(region, 6, size=size, seed=3)
+    painted, gt2 = synth_frames(region, 6, size=size, seed=3, marked=True)
+    np.testing.assert_array_equal(gt, gt2)
+    # widest stroke: template width × largest pose scale (1.2 × base ≤ 1.04) × width jitter 1.3, in pixels, halved;
+    # plus the smudge (≤ 1.5 px), the lens blur (≤ 1 px) and a pixel of rounding
+    reach = 0.5 * max(l.width for l in t.lines) * 1.04 * 1.3 * size / 2 + 1.5 + 1 + 1
+    seg = t.segments()
+    ys, xs = np.mgrid[:size, :size]
+    for a, b, g in zip(plain, painted, gt):
+        moved = np.abs(a.astype(int) - b.astype(int)).max(-1) > 30
+        assert moved.sum() > 50  # paint is there
+        q = np.stack([xs[moved], ys[moved]], 1).astype(float)
+        px = to_pixels(g, (size, size))
+        d = _seg_dist(q, px[seg[:, 0]], px[seg[:, 1]])
+        assert d.max() <= reach, (d.max(), reach)
+        # and every line got paint near it
+        for l in t.lines:
+            s = np.array(l.segments())
+            assert _seg_dist(px[l.points], px[s[:, 0]], px[s[:, 1]]).max() < 1e-6
+            near = _seg_dist(q, px[s[:, 0]], px[s[:, 1]]) < 2
+            assert near.any(), l.name
+
+
+def test_video_is_smooth():
+    _, v = synth_video("face", 60, size=32, seed=4)
+    step = np.linalg.norm(np.diff(v, axis=0), axis=-1).mean()
+    acc = np.linalg.norm(np.diff(v, 2, axis=0), axis=-1).mean()
+    assert 0 < acc < step / 3 and step < 0.03
+
+
+def test_bad_region():
+    with pytest.raises(ValueError, match="unknown region"):
+        synth_frames("tail", 1)
+
+
+def test_write_dataset(tmp_path):
+    out = write_dataset("face", tmp_path / "ds", marked=4, unmarked=4, test=3, video=5, size=64, seed=2)
+    for name, n in (("marked", 4), ("unmarked", 4), ("test", 3)):
+        assert sorted(p.name for p in (out / name).glob("*.png")) == [f"{i:06d}.png" for i in range(n)]
+    assert (out / "video.mp4").stat().st_size > 0
+    z = np.load(out / "gt.npz")
+    assert set(z.files) == {"marked", "unmarked", "test", "marked_norm", "unmarked_norm", "test_norm", "video",
+                            "video_norm", "template", "size"}
+    assert str(z["template"]) == "face" and int(z["size"]) == 64
+    assert z["test"].shape == (3, 72, 2) and z["test_norm"].shape == (3,) and z["video"].shape == (5, 72, 2)
+    assert ((z["test"] >= -0.5) & (z["test"] < 63.5)).all()
+    # the inter-ocular normaliser, in pixels
+    np.testing.assert_allclose(z["test_norm"], np.linalg.norm(z["test"][:, 27] - z["test"][:, 35], axis=-1), rtol=1e-5)
+    # marked and unmarked are independent draws: no frame shares its ground truth
+    d = np.abs(z["marked"][:, None] - z["unmarked"][None]).max(axis=(-1, -2))
+    assert d.min() > 1.0
+    # the PNGs are the frames (PIL reads them back)
+    from PIL import Image
+    assert np.asarray(Image.open(out / "test" / "000000.png")).shape == (64, 64, 3)
+
+
+def test_write_dataset_is_reproducible(tmp_path):
+    a = np.load(write_dataset("hand", tmp_path / "a", 2, 2, 2, size=32, seed=5) / "gt.npz")
+    b = np.load(write_dataset("hand", tmp_path / "b", 2, 2, 2, size=32, seed=5) / "gt.npz")
+    for k in ("marked", "unmarked", "test"): np.testing.assert_array_equal(a[k], b[k])

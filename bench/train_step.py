@@ -1,0 +1,89 @@
+"""Training-step speed: genlm's full step against a standard CycleGAN step, measured in the same run.
+
+The reference is CycleGAN's step at the same size, batch and widths: two ResNet generators (G_A, G_B), two
+PatchGANs, LSGAN + cycle (λ=10) + identity losses, generators then discriminators. genlm replaces the second
+generator by L_delta and the renderer. Prints ms/step, images/s (2 × batch images a step) and the ratio.
+
+    python bench/train_step.py [--preset cpu|paper] [--batch B] [--steps 30] [--device cpu|cuda] [--compile]
+"""
+import argparse
+import itertools
+import platform
+import time
+
+import torch
+
+from genlm.losses import l1, lsgan
+from genlm.nets import init_weights, patch_discriminator, resnet_generator
+from genlm.template import get_template
+from genlm.train import GenLM, TensorSampler, Trainer, make_config
+
+
+class CycleGANStep:
+    "The reference: one optimisation step of CycleGAN (Zhu et al.), same widths as the genlm config."
+    def __init__(self, cfg, device):
+        mk_g = lambda: init_weights(resnet_generator(cfg.ngf, cfg.n_blocks)).to(device)
+        mk_d = lambda: init_weights(patch_discriminator(cfg.ndf, cfg.d_layers)).to(device)
+        self.G_A, self.G_B, self.D_A, self.D_B = mk_g(), mk_g(), mk_d(), mk_d()
+        fused = device.type == "cuda"
+        self.opt_g = torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()), cfg.lr, betas=(0.5, 0.999), fused=fused)
+        self.opt_d = torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()), cfg.lr, betas=(0.5, 0.999), fused=fused)
+        self.device = device
+
+    def __call__(self, A, B):
+        ac = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
+        for d in (self.D_A, self.D_B): d.requires_grad_(False)
+        with ac:
+            fake_B, fake_A = self.G_A(A), self.G_B(B)
+            rec_A, rec_B = self.G_B(fake_B), self.G_A(fake_A)
+            loss = (lsgan(self.D_A(fake_B), True) + lsgan(self.D_B(fake_A), True) + 10 * (l1(rec_A, A) + l1(rec_B, B))
+                    + 5 * (l1(self.G_A(B), B) + l1(self.G_B(A), A)))
+        self.opt_g.zero_grad(set_to_none=True); loss.backward(); self.opt_g.step()
+        for d in (self.D_A, self.D_B): d.requires_grad_(True)
+        with ac:
+            ld = 0.5 * (lsgan(self.D_A(B), True) + lsgan(self.D_A(fake_B.detach()), False)) + 0.5 * (lsgan(self.D_B(A), True) + lsgan(self.D_B(fake_A.detach()), False))
+        self.opt_d.zero_grad(set_to_none=True); ld.backward(); self.opt_d.step()
+
+
+def timed(fn, steps: int, device) -> float:
+    for _ in range(3): fn()  # warm-up (and compilation)
+    if device.type == "cuda": torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(steps): fn()
+    if device.type == "cuda": torch.cuda.synchronize()
+    return (time.perf_counter() - t0) / steps
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="cpu")
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--unmarked-branch", type=float, default=0.0, help="genlm's lambda_unmarked (0: default)")
+    a = ap.parse_args()
+    device = torch.device(a.device)
+    if device.type == "cuda": torch.backends.cudnn.benchmark = True
+    cfg = make_config(a.preset, batch=a.batch, device=a.device, lambda_unmarked=a.unmarked_branch)
+    S, B = cfg.size, cfg.batch
+    g = torch.Generator().manual_seed(0)
+    M, U = (torch.randint(0, 256, (64, 3, S, S), dtype=torch.uint8, generator=g) for _ in range(2))
+    tr = Trainer(GenLM(get_template("face"), cfg), TensorSampler(M, U, B, device=device), "/tmp/genlm-bench-step", callbacks=[], device=device)
+    ref = CycleGANStep(cfg, device)
+    A, Bb = (x[:B].float().div(127.5).sub(1).to(device) for x in (M, U))
+    if device.type == "cuda":
+        A, Bb = A.contiguous(memory_format=torch.channels_last), Bb.contiguous(memory_format=torch.channels_last)
+        for n in (ref.G_A, ref.G_B, ref.D_A, ref.D_B): n.to(memory_format=torch.channels_last)
+    t_ref = timed(lambda: ref(A, Bb), a.steps, device)
+    t_gen = timed(tr.train_step, a.steps, device)
+    mem = f", peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB" if device.type == "cuda" else ""
+    name = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    print(f"# preset {a.preset}: {S}², batch {B}, ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}; {name}; torch {torch.__version__}{mem}")
+    print("| step | ms/step | images/s |\n|---|---|---|")
+    print(f"| CycleGAN (reference) | {t_ref * 1e3:.1f} | {2 * B / t_ref:.0f} |")
+    print(f"| genlm | {t_gen * 1e3:.1f} | {2 * B / t_gen:.0f} |")
+    print(f"genlm / CycleGAN speed-up: {t_ref / t_gen:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

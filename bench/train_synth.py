@@ -14,10 +14,10 @@ import time
 import numpy as np
 import torch
 
-from genlm.metrics import nme, normalizer
+from genlm.metrics import jitter, nme, normalizer
 from genlm.nets import LandmarkNet
 from genlm.render import Renderer
-from genlm.synth import synth_frames
+from genlm.synth import synth_frames, synth_video
 from genlm.template import get_template
 from genlm.train import GenLM, TensorSampler, Trainer, make_config
 
@@ -36,7 +36,7 @@ def evaluate(net, test_u8, gt, template) -> float:
 
 def rung_template(data, tpl, cfg):
     pred = np.broadcast_to(tpl.points, data["gt_test"].shape)
-    return nme(pred, data["gt_test"], normalizer(data["gt_test"], tpl))[0]
+    return nme(pred, data["gt_test"], normalizer(data["gt_test"], tpl))[0], None
 
 
 def rung_free_points(data, tpl, cfg, n=32, iters=300):
@@ -49,7 +49,7 @@ def rung_free_points(data, tpl, cfg, n=32, iters=300):
     for _ in range(iters):
         opt.zero_grad(); (R(p, U) - M).abs().mean().backward(); opt.step()
     gt = data["gt_pair"][:n]
-    return nme(p.detach().numpy(), gt, normalizer(gt, tpl))[0]
+    return nme(p.detach().numpy(), gt, normalizer(gt, tpl))[0], None
 
 
 def rung_supervised(data, tpl, cfg):
@@ -60,7 +60,7 @@ def rung_supervised(data, tpl, cfg):
         i = torch.randint(len(X), (cfg.batch,), generator=g)
         loss = (net(X[i].float() / 127.5 - 1) - Y[i]).abs().mean()
         opt.zero_grad(); loss.backward(); opt.step()
-    return evaluate(net, data["test"], data["gt_test"], tpl)
+    return evaluate(net, data["test"], data["gt_test"], tpl), net
 
 
 def rung_paint_only(data, tpl, cfg):
@@ -76,7 +76,7 @@ def rung_paint_only(data, tpl, cfg):
         pts = m.L.deform(out)
         loss = paint_loss(pts, m.segments, m.segment_color, paint, valid) + spring_loss(pts, m.rest * out[:, :1].exp(), m.springs, tpl.stiffness)
         opt.zero_grad(); loss.backward(); opt.step()
-    return evaluate(m.L, data["test"], data["gt_test"], tpl)
+    return evaluate(m.L, data["test"], data["gt_test"], tpl), m.L
 
 
 def rung_unpaired(data, tpl, cfg):
@@ -84,7 +84,7 @@ def rung_unpaired(data, tpl, cfg):
     tr = Trainer(m, TensorSampler(data["train_m"], data["train_u"], cfg.batch, seed=cfg.seed), "/tmp/genlm-bench-run", callbacks=[], device=torch.device("cpu"))
     tr.cfg.checkpoint_every = 10 ** 9
     for _ in range(cfg.steps): tr.train_step()
-    return evaluate(m.L, data["test"], data["gt_test"], tpl)
+    return evaluate(m.L, data["test"], data["gt_test"], tpl), m.L
 
 
 RUNGS = {
@@ -106,8 +106,19 @@ def make_data(region: str, size: int, n_train: int, n_test: int, seed: int) -> d
     t, gt = synth_frames(region, n_test, size, marked=False, seed=seed + 2)
     pm, gp = synth_frames(region, 32, size, marked=True, seed=seed + 3)
     pu, _ = synth_frames(region, 32, size, marked=False, seed=seed + 3)
+    v, gv = synth_video(region, 100, size, marked=False, seed=seed + 4)
     return dict(train_m=tensor(m), train_u=tensor(u), gt_train_u=gu, test=tensor(t), gt_test=gt,
-                pair_m=tensor(pm), pair_u=tensor(pu), gt_pair=gp, template=tpl)
+                pair_m=tensor(pm), pair_u=tensor(pu), gt_pair=gp, video=tensor(v), gt_video=gv, template=tpl)
+
+
+def video_jitter(net, data, tpl) -> str:
+    "Jitter of the predictions on a 100-frame synthetic video, and the ground truth's, as 'pred / gt'."
+    if net is None: return "—"
+    net.eval()
+    with torch.no_grad(): pred = net(data["video"].float() / 127.5 - 1).numpy()
+    net.train()
+    norm = normalizer(data["gt_video"], tpl)
+    return f"{jitter(pred, norm):.4f} / {jitter(data['gt_video'], norm):.4f}"
 
 
 def main():
@@ -127,16 +138,16 @@ def main():
     tpl = data["template"]
     print(f"# {a.region}, preset {a.preset} ({base.size}²), {a.steps} steps, batch {base.batch}, {a.train} train / {a.test} test frames")
     print(f"# machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    print(f"| rung | NME | steps/s | minutes |\n|---|---|---|---|")
+    print(f"| rung | NME | video jitter (pred / gt) | steps/s | minutes |\n|---|---|---|---|---|")
     for r in a.rungs:
         name, fn, over = RUNGS[r]
         cfg = make_config(a.preset, steps=a.steps, device="cpu", augment=False, **over)
         torch.manual_seed(a.seed)
         t0 = time.time()
-        score = fn(data, tpl, cfg)
+        score, net = fn(data, tpl, cfg)
         dt = time.time() - t0
         rate = f"{a.steps / dt:.1f}" if r >= 2 else "—"
-        print(f"| {r}. {name} | {score:.4f} | {rate} | {dt / 60:.1f} |", flush=True)
+        print(f"| {r}. {name} | {score:.4f} | {video_jitter(net, data, tpl)} | {rate} | {dt / 60:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

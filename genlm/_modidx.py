@@ -172,6 +172,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'genlm.predict.Predictions.__len__': ('predict.html#predictions.__len__', 'genlm/predict.py'),
                                'genlm.predict.Predictions.template_points': ( 'predict.html#predictions.template_points',
                                                                               'genlm/predict.py'),
+                               'genlm.predict._bf16_ok': ('predict.html#_bf16_ok', 'genlm/predict.py'),
                                'genlm.predict._point_lines': ('predict.html#_point_lines', 'genlm/predict.py'),
                                'genlm.predict.draw_landmarks': ('predict.html#draw_landmarks', 'genlm/predict.py'),
                                'genlm.predict.image_grid': ('predict.html#image_grid', 'genlm/predict.py'),

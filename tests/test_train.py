@@ -39,8 +39,10 @@ def test_checkpoint_round_trip_reproduces_predictions(tmp_path):
     tr = trainer(tmp_path / "run")
     tr.fit()
     x = images(3).float() / 127.5 - 1
-    lm = Landmarker.load(tmp_path / "run", device="cpu")
-    assert torch.equal(lm.predict_tensor(x), tr.model.L.eval()(x))
+    lm = Landmarker.load(tmp_path / "run", device="cpu", precision="fp32")
+    live = Landmarker(tr.model.L, tr.model.template, tr.cfg.size, "cpu", precision="fp32")  # the trained net, same path
+    assert torch.equal(lm.predict_tensor(x), live.predict_tensor(x))
+    assert torch.allclose(lm.predict_tensor(x), tr.model.L.eval()(x), atol=1e-5)
     m, meta, _ = load_model(tmp_path / "run" / "checkpoint.safetensors")
     assert meta["step"] == 4 and meta["format"] == "genlm-checkpoint"
 

@@ -65,16 +65,15 @@ def rung_supervised(data, tpl, cfg):
 
 def rung_paint_only(data, tpl, cfg):
     "L_delta trained on marked frames from their paint (paint loss + springs), no G; tested on unmarked frames."
-    from genlm.losses import paint_loss, paint_mask, sample_paint, spring_loss
+    from genlm.losses import paint_mask
+    from genlm.train import paint_terms
     m = GenLM(tpl, cfg)
     opt = torch.optim.Adam(m.L.parameters(), cfg.lr_landmark, betas=(cfg.beta1, 0.999))
     g = torch.Generator().manual_seed(0)
     for _ in range(cfg.steps):
         M = data["train_m"][torch.randint(len(data["train_m"]), (cfg.batch,), generator=g)].float() / 127.5 - 1
-        paint, valid = sample_paint(paint_mask(M, m.colors, cfg.paint_tol), cfg.paint_k)
-        out = m.L.head(m.L.features(M))
-        pts = m.L.deform(out)
-        loss = paint_loss(pts, m.segments, m.segment_color, paint, valid) + spring_loss(pts, m.rest * out[:, :1].exp(), m.springs, tpl.stiffness)
+        paint, spring, _ = paint_terms(m, M, paint_mask(M, m.colors, cfg.paint_tol))
+        loss = paint + spring
         opt.zero_grad(); loss.backward(); opt.step()
     return evaluate(m.L, data["test"], data["gt_test"], tpl), m.L
 

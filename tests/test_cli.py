@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from genlm.cli import main
+from genlm.metrics import jitter
 
 
 def genlm(*args, check=True):
@@ -33,9 +34,12 @@ def test_synth_train_predict_eval(tmp_path):
     genlm("predict", run, data / "video.mp4", "--out", tmp_path / "pred.npz", "--overlay", tmp_path / "ov.mp4", "--device", "cpu")
     z = np.load(tmp_path / "pred.npz")
     assert z["landmarks"].shape == (6, 72, 2) and (tmp_path / "ov.mp4").stat().st_size > 0
+    genlm("predict", run, data / "video.mp4", "--out", tmp_path / "raw.npz", "--smooth", 0, "--device", "cpu")
+    raw, smooth = np.load(tmp_path / "raw.npz")["landmarks"], z["landmarks"]
+    assert not np.allclose(raw, smooth) and jitter(smooth, 1.0) < jitter(raw, 1.0)  # videos are smoothed by default
     r = genlm("eval", run, data, "--json", tmp_path / "m.json", "--device", "cpu")
     m = json.loads((tmp_path / "m.json").read_text())
-    assert {"nme", "pck", "jitter", "jitter_gt", "per_point_nme"} <= set(m) and len(m["per_point_nme"]) == 72
+    assert {"nme", "pck", "jitter", "jitter_gt", "video_nme", "per_point_nme"} <= set(m) and len(m["per_point_nme"]) == 72
     assert 0 < m["nme"] < 1 and "nme" in r.stdout.lower()
 
 
@@ -51,6 +55,12 @@ def test_bad_arguments_say_what_to_do(tmp_path, capsys, args, message):
     assert main([a.format(tmp=tmp_path) for a in args]) == 2
     err = capsys.readouterr().err
     assert "error" in err and message in err
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_bad_smoothing_window_is_refused(capsys, value):
+    with pytest.raises(SystemExit) as e: main(["predict", "run", "video.mp4", "--out", "p.json", "--smooth", value])
+    assert e.value.code == 2 and "--smooth" in capsys.readouterr().err
 
 
 def test_help_for_every_command():

@@ -60,6 +60,7 @@ def test_evaluate_and_table():
     assert r["pck"] == (1.0 if 5 / norm < 0.1 else 0.0)
     assert len(r["per_point_nme"]) == foot.n_points
     assert r["jitter"] > r["jitter_gt"] > 0 and r["jitter_ratio"] == pytest.approx(r["jitter"] / r["jitter_gt"])
+    assert r["video_nme"] == pytest.approx(0.5 / norm)  # 1 px off on every other frame
     json.dumps(r)
     table = format_table(r)
     assert "NME" in table and "jitter ratio" in table

@@ -1,6 +1,6 @@
 """Prediction speed: frames/s of L_delta at the training size (after the resize), batch 64, and one frame's latency.
 
-    python bench/predict.py [--preset cpu|paper] [--device cpu|cuda] [--batch 64]
+    python bench/predict.py [--preset cpu|paper] [--device cpu|cuda] [--batch 64]      # also times flip=True
 """
 import argparse
 import platform
@@ -38,6 +38,11 @@ def main():
     dev = torch.cuda.get_device_name() if a.device == "cuda" else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
     print(f"# preset {a.preset} ({cfg.size}², L_delta width {cfg.lwidth}), batch {a.batch}, {dev}")
     print(f"throughput: {a.batch / batch_s:.0f} frames/s; one-frame latency (median): {lat[len(lat) // 2] * 1e3:.2f} ms")
+    for _ in range(2): lm.predict_tensor(x, a.batch, flip=True)
+    sync(); t0 = time.perf_counter()
+    for _ in range(a.repeats): lm.predict_tensor(x, a.batch, flip=True)
+    sync(); flip_s = (time.perf_counter() - t0) / a.repeats
+    print(f"with flip=True (mirror averaging): {a.batch / flip_s:.0f} frames/s ({batch_s / flip_s:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def _cmd_predict(a: argparse.Namespace) -> None:
     from genlm.predict import Landmarker, save_predictions, write_overlays
     try:
         lm = Landmarker.load(a.run, device=a.device)
-        p = lm.predict(a.src if len(a.src) > 1 else a.src[0], batch=a.batch, smooth=a.smooth)
+        p = lm.predict(a.src if len(a.src) > 1 else a.src[0], batch=a.batch, smooth=a.smooth, flip=a.flip)
         out = save_predictions(p, a.out)
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
     print(f"wrote landmarks of {len(p)} frames to {out}")
@@ -111,10 +111,11 @@ def _cmd_eval(a: argparse.Namespace) -> None:
     try: lm = Landmarker.load(a.run, device=a.device)
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
     gt = np.load(ds / "gt.npz")
-    p = lm.predict(ds / "test")
+    try: p = lm.predict(ds / "test", flip=a.flip)
+    except ValueError as e: raise CLIError(str(e)) from None
     video_pred = video_gt = None
     if (ds / "video.mp4").exists() and "video" in gt.files:
-        video_pred, video_gt = lm.predict(ds / "video.mp4", smooth=a.smooth).points, gt["video"]
+        video_pred, video_gt = lm.predict(ds / "video.mp4", smooth=a.smooth, flip=a.flip).points, gt["video"]
     m = evaluate(p.points, gt["test"], lm.template, video_pred=video_pred, video_gt=video_gt)
     base = evaluate(p.template_points(), gt["test"], lm.template)
     m["template_nme"] = base["nme"]
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", required=True, metavar="FILE", help="FILE.json, FILE.csv or FILE.npz")
     q.add_argument("--overlay", metavar="DIR|FILE.mp4", help="also draw the landmarks on the frames")
     q.add_argument("--batch", type=int, default=64)
+    q.add_argument("--flip", action="store_true", help="average with the mirrored frames' landmarks: more accurate, half as fast (templates with symmetry pairs)")
     q.add_argument("--smooth", type=_seconds, default=0.5, metavar="SECONDS", help="smooth videos' landmark tracks over this window (default 0.5; 0: raw per-frame landmarks)")
     q.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     q.set_defaults(func=_cmd_predict)
@@ -178,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", metavar="RUN|CHECKPOINT")
     e.add_argument("dataset", metavar="DATASET", help="a folder written by `genlm synth`")
     e.add_argument("--json", metavar="FILE", help="also write the metrics as JSON")
+    e.add_argument("--flip", action="store_true", help="average with the mirrored frames' landmarks, as `predict --flip`")
     e.add_argument("--smooth", type=_seconds, default=0.5, metavar="SECONDS", help="smooth the video's landmark tracks as `predict` does (default 0.5; 0: raw)")
     e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     e.set_defaults(func=_cmd_eval)

@@ -21,8 +21,8 @@ from .template import Template, atomic_write_text, template_from_dict
 from .train import Config, pick_device, read_checkpoint
 
 # %% auto #0
-__all__ = ['Predictions', 'Landmarker', 'smooth_track', 'smooth_predictions', 'predict', 'save_predictions', 'load_predictions',
-           'draw_landmarks', 'write_overlays', 'image_grid']
+__all__ = ['Predictions', 'mirror_index', 'Landmarker', 'smooth_track', 'smooth_predictions', 'predict', 'save_predictions',
+           'load_predictions', 'draw_landmarks', 'write_overlays', 'image_grid']
 
 # %% ../nbs/08_predict.ipynb #96d1bd1f
 @dataclass
@@ -41,6 +41,19 @@ class Predictions:
     def __len__(self) -> int: return len(self.ids)
 
 # %% ../nbs/08_predict.ipynb #14fc3e1d
+def mirror_index(t: Template, tol: float = 0.05) -> np.ndarray:
+    "Where each point goes in the mirror image (from the symmetry pairs); refuses templates that are not mirror-symmetric."
+    if not t.symmetry: raise ValueError(f"template {t.name!r} has no symmetry pairs: flipping needs them (mirror lines in the editor)")
+    idx = np.arange(t.n_points)
+    for i, j in t.symmetry: idx[i], idx[j] = j, i
+    cx = np.mean([(t.points[i, 0] + t.points[j, 0]) / 2 for i, j in t.symmetry])
+    mirrored = t.points[idx] * [-1, 1] + [2 * cx, 0]
+    worst = int(np.abs(mirrored - t.points).max(1).argmax())
+    if np.abs(mirrored - t.points)[worst].max() > tol:
+        raise ValueError(f"template {t.name!r} is not mirror-symmetric about x = {cx:.3f}: point {worst} has no mirror partner there")
+    return idx
+
+# %% ../nbs/08_predict.ipynb #91eb0955
 def _bf16_ok(device: torch.device) -> bool:
     "Whether bf16 autocast pays on `device`: CUDA, or a CPU with native bf16 (AVX512-BF16/AMX)."
     if device.type == "cuda": return True
@@ -55,6 +68,7 @@ class Landmarker:
         if precision not in ("auto", "bf16", "fp32"): raise ValueError(f"precision must be auto, bf16 or fp32, got {precision!r}")
         self.bf16 = precision == "bf16" or (precision == "auto" and _bf16_ok(self.device))
         self.net = net.to(self.device).eval().to(memory_format=torch.channels_last)
+        if self.device.type == "cuda": torch.backends.cudnn.benchmark = True
         self.template, self.size = template, size
 
     @classmethod
@@ -67,16 +81,24 @@ class Landmarker:
         return cls(net, t, cfg.size, device, precision)
 
     @torch.inference_mode()
-    def predict_tensor(self, images: Tensor, batch: int = 64) -> Tensor:
+    def predict_tensor(self, images: Tensor, batch: int = 64,
+                       flip: bool = False,  # also predict the mirrored frames and average (templates with symmetry pairs)
+                      ) -> Tensor:
         "Landmarks (B,N,2), normalised, for training-size images (B,3,S,S): uint8 or float in [−1,1]."
         if images.ndim != 4 or images.shape[1] != 3 or tuple(images.shape[2:]) != (self.size, self.size):
             raise ValueError(f"images: expected B×3×{self.size}×{self.size}, got {tuple(images.shape)}")
+        mirror = torch.from_numpy(mirror_index(self.template)) if flip else None
         out = []
         for b in images.split(batch):
             b = b.to(self.device, non_blocking=True)
             b = (b.float() / 127.5 - 1 if b.dtype == torch.uint8 else b.float()).contiguous(memory_format=torch.channels_last)
+            if flip: b = torch.cat([b, b.flip(-1)])
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-                out.append(self.net(b).float().cpu())
+                y = self.net(b).float().cpu()
+            if flip:
+                y, m = y.chunk(2)
+                y = (y + m[:, mirror] * m.new_tensor([-1.0, 1.0])) / 2  # the mirror's point j is the frame's point mirror[j]
+            out.append(y)
         return torch.cat(out)
 
 # %% ../nbs/08_predict.ipynb #1ac00352
@@ -107,10 +129,11 @@ def smooth_predictions(p: Predictions, seconds: float = 0.5, fps: float | None =
 # %% ../nbs/08_predict.ipynb #e98f78db
 def predict(self: Landmarker, src, batch: int = 64, crop: str | tuple = "center",
             smooth: float = 0.5,  # seconds over which videos' tracks are smoothed; 0 keeps raw per-frame landmarks
+            flip: bool = False,  # average with the mirrored frame's landmarks (2× the work; templates with symmetry)
            ) -> Predictions:
     "Landmarks in pixels of every frame of `src` (folder, video, glob or list)."
     fs = load_frames(src, self.size, crop=crop)
-    norm = self.predict_tensor(fs.frames, batch).numpy()
+    norm = self.predict_tensor(fs.frames, batch, flip).numpy()
     px = np.stack([fs.crops[i].to_frame_pixels(norm[i]) for i in range(len(fs))])
     p = Predictions(list(fs.ids), px.astype(np.float32), np.asarray(fs.sizes), self.template, list(fs.crops))
     return smooth_predictions(p, smooth)

@@ -329,7 +329,9 @@ class Trainer:
         self.device = device or pick_device(self.cfg.device)
         self.rank, self.world = init_distributed(self.device)
         self.model, self.sampler = model.to(self.device), sampler
-        if self.device.type == "cuda": self.model.to(memory_format=torch.channels_last)
+        if self.device.type == "cuda":
+            self.model.to(memory_format=torch.channels_last)
+            torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
         broadcast_parameters(self.model)
         fused = self.device.type == "cuda"
         c = self.cfg
@@ -353,6 +355,10 @@ class Trainer:
         for k in opts: self.optimizers[k].step()
 
 # %% ../nbs/06_train.ipynb #256ea3cf
+def _floats(losses: dict[str, Tensor]) -> dict[str, float]:
+    "Loss tensors as floats, with one device synchronisation for all of them."
+    return dict(zip(losses, torch.stack([v.detach().float() for v in losses.values()]).tolist()))
+
 def train_step(self: Trainer) -> tuple[dict[str, float], dict[str, Tensor]]:
     "One optimisation step of L_delta, G, D_M and D_U; returns the losses (floats) and the step's images."
     m = self.model
@@ -361,14 +367,14 @@ def train_step(self: Trainer) -> tuple[dict[str, float], dict[str, Tensor]]:
     for d in m.discriminators(): d.requires_grad_(False)
     with self._autocast(): gl, images = generator_losses(m, M, U)
     g_total = sum(gl.values())
-    logs = {k: v.item() for k, v in gl.items()}
+    logs = _floats(gl)
     if not all(map(math.isfinite, logs.values())): raise NonFiniteLoss(f"step {self.step + 1}: non-finite loss {logs}; the last checkpoint in {self.run} is the last good one")
     self._update(g_total, [p for g in m.generators() for p in g.parameters()], ["L", "G"])
     for d in m.discriminators(): d.requires_grad_(True)
     with self._autocast(): dl = discriminator_losses(m, images)
     d_total = sum(dl.values())
     self._update(d_total, [p for d in m.discriminators() for p in d.parameters()], ["D"])
-    logs.update({k: v.item() for k, v in dl.items()})
+    logs.update(_floats(dl))
     for s in self.schedulers.values(): s.step()
     self.step += 1
     return logs, images

@@ -37,6 +37,9 @@ def test_synth_train_predict_eval(tmp_path):
     genlm("predict", run, data / "video.mp4", "--out", tmp_path / "raw.npz", "--smooth", 0, "--device", "cpu")
     raw, smooth = np.load(tmp_path / "raw.npz")["landmarks"], z["landmarks"]
     assert not np.allclose(raw, smooth) and jitter(smooth, 1.0) < jitter(raw, 1.0)  # videos are smoothed by default
+    genlm("predict", run, data / "video.mp4", "--out", tmp_path / "flip.npz", "--smooth", 0, "--flip", "--device", "cpu")
+    flipped = np.load(tmp_path / "flip.npz")["landmarks"]
+    assert flipped.shape == raw.shape and not np.allclose(flipped, raw)
     r = genlm("eval", run, data, "--json", tmp_path / "m.json", "--device", "cpu")
     m = json.loads((tmp_path / "m.json").read_text())
     assert {"nme", "pck", "jitter", "jitter_gt", "video_nme", "per_point_nme"} <= set(m) and len(m["per_point_nme"]) == 72

@@ -61,6 +61,7 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--unmarked-branch", type=float, default=0.0, help="genlm's lambda_unmarked (0: default)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile every network of both steps (times the compilation)")
     a = ap.parse_args()
     device = torch.device(a.device)
     if device.type == "cuda": torch.backends.cudnn.benchmark = True
@@ -74,6 +75,11 @@ def main():
     if device.type == "cuda":
         A, Bb = A.contiguous(memory_format=torch.channels_last), Bb.contiguous(memory_format=torch.channels_last)
         for n in (ref.G_A, ref.G_B, ref.D_A, ref.D_B): n.to(memory_format=torch.channels_last)
+    if a.compile:
+        for n in (ref.G_A, ref.G_B, ref.D_A, ref.D_B, tr.model.G, tr.model.L, tr.model.D_M, tr.model.D_U): n.compile()
+        t0 = time.perf_counter(); ref(A, Bb); tr.train_step()
+        if device.type == "cuda": torch.cuda.synchronize()
+        print(f"# torch.compile: first step of both {time.perf_counter() - t0:.1f} s (compilation)")
     t_ref = timed(lambda: ref(A, Bb), a.steps, device)
     t_gen = timed(tr.train_step, a.steps, device)
     mem = f", peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB" if device.type == "cuda" else ""

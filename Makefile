@@ -22,9 +22,9 @@ demo: venv
 	$(BIN)/genlm synth face $(DEMO_OUT)/data --marked 3000 --unmarked 3000 --test 200 --video 120 --size 64
 	$(BIN)/genlm train --marked $(DEMO_OUT)/data/marked --unmarked $(DEMO_OUT)/data/unmarked --template face \
 		--out $(DEMO_OUT)/run --preset cpu --device cpu $(if $(wildcard $(DEMO_OUT)/run/checkpoint.json),--resume)
-	$(BIN)/genlm predict $(DEMO_OUT)/run $(DEMO_OUT)/data/test --out $(DEMO_OUT)/test_landmarks.json --overlay $(DEMO_OUT)/overlay
-	$(BIN)/genlm predict $(DEMO_OUT)/run $(DEMO_OUT)/data/video.mp4 --out $(DEMO_OUT)/video_landmarks.csv --overlay $(DEMO_OUT)/overlay.mp4
-	$(BIN)/genlm eval $(DEMO_OUT)/run $(DEMO_OUT)/data --json $(DEMO_OUT)/metrics.json
+	$(BIN)/genlm predict $(DEMO_OUT)/run $(DEMO_OUT)/data/test --out $(DEMO_OUT)/test_landmarks.json --overlay $(DEMO_OUT)/overlay --flip
+	$(BIN)/genlm predict $(DEMO_OUT)/run $(DEMO_OUT)/data/video.mp4 --out $(DEMO_OUT)/video_landmarks.csv --overlay $(DEMO_OUT)/overlay.mp4 --flip
+	$(BIN)/genlm eval $(DEMO_OUT)/run $(DEMO_OUT)/data --json $(DEMO_OUT)/metrics.json --flip
 	@echo "demo: overlays in $(DEMO_OUT)/overlay/grid.png and $(DEMO_OUT)/overlay.mp4, metrics in $(DEMO_OUT)/metrics.json"
 
 export: venv

@@ -27,10 +27,18 @@ def tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # uint8 (n,3,H,W)
 
 
+DEVICE = torch.device("cpu")  # set by --device; rungs 2 and 4–7 train there
+
+
+def predict(net, images_u8) -> np.ndarray:
+    dev = next(net.parameters()).device
+    with torch.no_grad():
+        return torch.cat([net(b.to(dev).float() / 127.5 - 1).cpu() for b in images_u8.split(256)]).numpy()
+
+
 def evaluate(net, test_u8, gt, template) -> float:
     net.eval()
-    with torch.no_grad():
-        pred = torch.cat([net(b.float() / 127.5 - 1) for b in test_u8.split(64)]).numpy()
+    pred = predict(net, test_u8)
     net.train()
     return nme(pred, gt, normalizer(gt, template))[0]
 
@@ -54,9 +62,9 @@ def rung_free_points(data, tpl, cfg, n=32, iters=300):
 
 
 def rung_supervised(data, tpl, cfg):
-    net = LandmarkNet(torch.tensor(tpl.points), cfg.lwidth, cfg.lhidden, cfg.mode, cfg.max_residual)
+    net = LandmarkNet(torch.tensor(tpl.points), cfg.lwidth, cfg.lhidden, cfg.mode, cfg.max_residual).to(DEVICE)
     opt = torch.optim.Adam(net.parameters(), cfg.lr_landmark)
-    X, Y, g = data["train_u"], torch.tensor(data["gt_train_u"]), torch.Generator().manual_seed(0)
+    X, Y, g = data["train_u"].to(DEVICE), torch.tensor(data["gt_train_u"]).to(DEVICE), torch.Generator().manual_seed(0)
     for _ in range(cfg.steps):
         i = torch.randint(len(X), (cfg.batch,), generator=g)
         loss = (net(X[i].float() / 127.5 - 1) - Y[i]).abs().mean()
@@ -81,7 +89,8 @@ def rung_paint_only(data, tpl, cfg):
 
 def rung_unpaired(data, tpl, cfg):
     m = GenLM(tpl, cfg)
-    tr = Trainer(m, TensorSampler(data["train_m"], data["train_u"], cfg.batch, seed=cfg.seed), "/tmp/genlm-bench-run", callbacks=[], device=torch.device("cpu"))
+    M, U = data["train_m"].to(DEVICE), data["train_u"].to(DEVICE)  # uint8 on the device: batches never wait on the CPU
+    tr = Trainer(m, TensorSampler(M, U, cfg.batch, device=DEVICE, seed=cfg.seed), "/tmp/genlm-bench-run", callbacks=[], device=DEVICE)
     tr.cfg.checkpoint_every = 10 ** 9
     for _ in range(cfg.steps): tr.train_step()
     return evaluate(m.L, data["test"], data["gt_test"], tpl), m.L
@@ -115,7 +124,7 @@ def video_jitter(net, data, tpl) -> str:
     "Jitter on a 100-frame synthetic video (25 fps) as 'raw / smoothed as the predictor does (0.5 s) / ground truth'."
     if net is None: return "—"
     net.eval()
-    with torch.no_grad(): pred = net(data["video"].float() / 127.5 - 1).numpy()
+    pred = predict(net, data["video"])
     net.train()
     norm = normalizer(data["gt_video"], tpl)
     return f"{jitter(pred, norm):.4f} / {jitter(smooth_track(pred, round(0.5 * 25)), norm):.4f} / {jitter(data['gt_video'], norm):.4f}"
@@ -131,17 +140,21 @@ def main():
     ap.add_argument("--rungs", type=int, nargs="*", default=[0, 1, 2, 3, 4, 5])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda: where rungs 2 and 4–7 train")
     a = ap.parse_args()
+    global DEVICE
+    DEVICE = torch.device(a.device)
     torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
-    base = make_config(a.preset, steps=a.steps, device="cpu", augment=False)
+    base = make_config(a.preset, steps=a.steps, device=a.device, augment=False)
     data = make_data(a.region, base.size, a.train, a.test, a.seed)
     tpl = data["template"]
     print(f"# {a.region}, preset {a.preset} ({base.size}²), {a.steps} steps, batch {base.batch}, {a.train} train / {a.test} test frames")
-    print(f"# machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    gpu = f", {torch.cuda.get_device_name()}" if DEVICE.type == "cuda" else ""
+    print(f"# machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads{gpu}, torch {torch.__version__}")
     print(f"| rung | NME | video jitter (raw / smoothed / gt) | steps/s | minutes |\n|---|---|---|---|---|")
     for r in a.rungs:
         name, fn, over = RUNGS[r]
-        cfg = make_config(a.preset, steps=a.steps, device="cpu", augment=False, **over)
+        cfg = make_config(a.preset, steps=a.steps, device=a.device, augment=False, **over)
         torch.manual_seed(a.seed)
         t0 = time.time()
         score, net = fn(data, tpl, cfg)

@@ -87,6 +87,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'genlm.data._window': ('data.html#_window', 'genlm/data.py'),
                             'genlm.data.augment': ('data.html#augment', 'genlm/data.py'),
                             'genlm.data.iter_frames': ('data.html#iter_frames', 'genlm/data.py'),
+                            'genlm.data.iter_squares': ('data.html#iter_squares', 'genlm/data.py'),
                             'genlm.data.list_sources': ('data.html#list_sources', 'genlm/data.py'),
                             'genlm.data.load_frames': ('data.html#load_frames', 'genlm/data.py'),
                             'genlm.data.to_float': ('data.html#to_float', 'genlm/data.py'),

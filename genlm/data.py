@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'list_sources', 'Crop', 'to_square', 'iter_frames', 'video_fps', 'FrameSet', 'load_frames',
-           'to_float', 'augment', 'UnpairedSampler']
+           'iter_squares', 'to_float', 'augment', 'UnpairedSampler']
 
 # %% ../nbs/03_data.ipynb #5cf7874a
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
@@ -319,6 +319,15 @@ def _open_cache(data: Path, d: dict) -> FrameSet:
     s = d["meta"]["size"]
     a = np.memmap(data, np.uint8, mode="c", shape=(d["n"], 3, s, s))
     return _to_frameset(torch.from_numpy(a), d["ids"], d["sizes"], d["crops"], d["skipped"])
+
+# %% ../nbs/03_data.ipynb #d793d2b0
+def iter_squares(src: str | Path | list, size: int, crop: str | tuple = "center"
+                ) -> Iterator[tuple[str, np.ndarray, tuple[int, int], Crop]]:
+    "(frame id, size×size×3 uint8 square, original (h, w), crop) for every readable frame of `src`, decoded as it goes."
+    Crop.of(crop, size, size)  # refuse a bad crop before decoding
+    skips = _Skips()
+    yield from _frames(list_sources(src), skips, size, crop)
+    skips.warn(src)
 
 # %% ../nbs/03_data.ipynb #84e1fc5b
 def to_float(batch: torch.Tensor) -> torch.Tensor:

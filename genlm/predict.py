@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from scipy.signal import savgol_filter
 from torch import Tensor
+from tqdm.auto import tqdm
 
-from .data import VIDEO_EXTS, load_frames, video_fps
+from .data import VIDEO_EXTS, iter_squares, video_fps
 from .nets import LandmarkNet
 from .template import Template, atomic_write_text, template_from_dict
 from .train import Config, pick_device, read_checkpoint
@@ -131,11 +132,18 @@ def predict(self: Landmarker, src, batch: int = 64, crop: str | tuple = "center"
             smooth: float = 0.5,  # seconds over which videos' tracks are smoothed; 0 keeps raw per-frame landmarks
             flip: bool = False,  # average with the mirrored frame's landmarks (2× the work; templates with symmetry)
            ) -> Predictions:
-    "Landmarks in pixels of every frame of `src` (folder, video, glob or list)."
-    fs = load_frames(src, self.size, crop=crop)
-    norm = self.predict_tensor(fs.frames, batch, flip).numpy()
-    px = np.stack([fs.crops[i].to_frame_pixels(norm[i]) for i in range(len(fs))])
-    p = Predictions(list(fs.ids), px.astype(np.float32), np.asarray(fs.sizes), self.template, list(fs.crops))
+    "Landmarks in pixels of every frame of `src` (folder, video, glob or list), decoded and predicted batch by batch."
+    ids, sizes, crops, points, squares = [], [], [], [], []
+    def flush():
+        norm = self.predict_tensor(torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2), batch, flip).numpy()
+        points.extend(c.to_frame_pixels(n) for c, n in zip(crops[-len(squares):], norm))
+        squares.clear()
+    for fid, sq, hw, c in tqdm(iter_squares(src, self.size, crop), unit="frame", desc="predicting", leave=False):
+        ids.append(fid); sizes.append(hw); crops.append(c); squares.append(sq)
+        if len(squares) == 8 * batch: flush()  # chunks of 8 batches: memory stays bounded, and no slower than all at once
+    if squares: flush()
+    if not ids: raise ValueError(f"{src!s}: no readable frames")
+    p = Predictions(ids, np.stack(points).astype(np.float32), np.asarray(sizes, np.int64), self.template, crops)
     return smooth_predictions(p, smooth)
 
 Landmarker.predict = predict

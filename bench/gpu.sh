@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 8's GPU figures in one go, for a machine with a CUDA GPU: training step against CycleGAN (paper preset,
 # 128², batch 32, bf16; eager and compiled), prediction frames/s, renderer, and the paper preset's accuracy.
-# Writes each script's output to DIR (default bench/gpu-results) and prints it; about 15 minutes on an H100.
+# Writes each script's output to DIR (default bench/gpu-results) and prints it (not yet run on a GPU: no device was lent).
 #
 #   bash bench/gpu.sh [DIR] [TRAIN_STEPS]        # TRAIN_STEPS: paper-preset steps for train_synth (default 6000)
 set -euo pipefail

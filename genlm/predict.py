@@ -49,8 +49,9 @@ def mirror_index(t: Template, tol: float = 0.05) -> np.ndarray:
     for i, j in t.symmetry: idx[i], idx[j] = j, i
     cx = np.mean([(t.points[i, 0] + t.points[j, 0]) / 2 for i, j in t.symmetry])
     mirrored = t.points[idx] * [-1, 1] + [2 * cx, 0]
-    worst = int(np.abs(mirrored - t.points).max(1).argmax())
-    if np.abs(mirrored - t.points)[worst].max() > tol:
+    err = np.abs(mirrored - t.points).max(1)
+    worst = int(err.argmax())
+    if err[worst] > tol:
         raise ValueError(f"template {t.name!r} is not mirror-symmetric about x = {cx:.3f}: point {worst} has no mirror partner there")
     return idx
 

@@ -9,7 +9,7 @@ import time
 import torch
 
 from genlm.render import Renderer
-from genlm.template import builtin
+from genlm.template import get_template
 
 try:
     import pytorch3d  # noqa: F401
@@ -20,7 +20,7 @@ except ImportError:
 
 def face(n: int):
     "The face template resampled to about `n` points (the same number on each of its lines)."
-    t = builtin("face")
+    t = get_template("face")
     return t.resample(max(2, n // len(t.lines)))
 
 

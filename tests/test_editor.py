@@ -6,7 +6,7 @@ import pytest
 from plotly.callbacks import Points
 
 from genlm.editor import EditorState, TemplateEditor, display_size
-from genlm.template import from_pixels, load_template, template_to_dict, to_pixels, validate
+from genlm.template import from_pixels, get_template, to_pixels
 
 
 def image_click(ed, x, y):
@@ -60,15 +60,15 @@ def test_author_undo_move_mirror_save_reload(ed, tmp_path):
     assert {(3, 6), (4, 5)} <= set(map(tuple, t.springs.tolist()))  # the closed eye's springs
     ed.stiffness.value = 3.0; ed.k_cross.value = 1; ed.buttons["cross-springs"].click()
     assert t.stiffness == 1.0 and ed.template.stiffness == 3.0 and len(ed.template.springs) > len(t.springs)
-    validate(ed.template)
+    ed.template.validate()
     ed.buttons["save"].click()
     path = tmp_path / "t.json"
-    back = load_template(path)
-    assert template_to_dict(back) == template_to_dict(ed.template)
+    back = get_template(path)
+    assert back.to_dict() == ed.template.to_dict()
     assert json.loads(path.read_text())["symmetry"] == [[0, 10], [1, 11], [2, 12]]
     # a fresh editor loads it back through its button, and it round-trips through to_pixels
     ed2 = TemplateEditor(ed.image, path=path); ed2.buttons["load"].click()
-    assert template_to_dict(ed2.template) == template_to_dict(back)
+    assert ed2.template.to_dict() == back.to_dict()
     np.testing.assert_allclose(to_pixels(ed2.template.points[:3], ed.hw), brow, atol=1e-3)
 
 
@@ -79,7 +79,7 @@ def test_save_asks_before_overwriting(ed, tmp_path):
     assert path.read_text() == "keep me" and "exists" in ed.status.value
     assert ed.buttons["overwrite"].layout.display != "none"
     ed.buttons["overwrite"].click()
-    assert load_template(path).n_points == 2 and ed.buttons["overwrite"].layout.display == "none"
+    assert get_template(path).n_points == 2 and ed.buttons["overwrite"].layout.display == "none"
 
 
 def test_errors_go_to_the_status_line(ed):
@@ -99,7 +99,7 @@ def test_delete_and_resample_keep_indices_consistent(ed):
     np.testing.assert_allclose(t.points[1], norm(ed, 150, 50), atol=1e-6)
     point_click(ed, 3); ed.buttons["deselect"].click()  # b is current
     ed.k_resample.value = 5; ed.buttons["resample"].click()
-    t = validate(ed.template)
+    t = ed.template.validate()
     assert len(t.line("b").points) == 5 and t.n_points == 8
     np.testing.assert_allclose(np.diff(t.points[t.line("b").points][:, 0]), (norm(ed, 300, 0)[0] - norm(ed, 50, 0)[0]) / 4, atol=1e-5)
 
@@ -107,9 +107,18 @@ def test_delete_and_resample_keep_indices_consistent(ed):
 def test_state_undo_restores_every_step():
     s = EditorState()
     snaps = []
-    for p in [(-0.5, 0), (0, 0.2), (0.3, 0.1)]: s.add_point(p); snaps.append(template_to_dict(s.template) if s.template.n_points > 1 else None)
+    for p in [(-0.5, 0), (0, 0.2), (0.3, 0.1)]: s.add_point(p); snaps.append(s.template.to_dict() if s.template.n_points > 1 else None)
     s.mirror_line(); s.cross_springs(1); s.set_stiffness(2)
     for _ in range(3): assert s.undo()
-    assert template_to_dict(s.template) == snaps[-1]
+    assert s.template.to_dict() == snaps[-1]
     while s.undo(): pass
     assert s.template.n_points == 0 and not s.undo()
+
+
+@pytest.mark.parametrize("kind", ["name", "path", "dict", "template"])
+def test_editor_opens_any_template_source(kind, tmp_path):
+    foot = get_template("foot")
+    src = {"name": "foot", "path": foot.save(tmp_path / "foot.json"), "dict": foot.to_dict(), "template": foot}[kind]
+    ed = TemplateEditor(np.zeros((64, 64, 3), np.uint8), template=src)
+    assert ed.template.to_dict() == foot.to_dict() and ed.template is not foot
+    assert ed.state.current == len(foot.lines) - 1 and ed.status.value.endswith("· valid")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from genlm.metrics import evaluate, format_table, jitter, nme, normalizer, pck
-from genlm.template import builtin
+from genlm.template import get_template
 
 
 def test_nme_and_pck_by_hand():
@@ -21,7 +21,7 @@ def test_nme_and_pck_by_hand():
 
 
 def test_normalizer():
-    face = builtin("face")
+    face = get_template("face")
     g = np.tile(face.points[None] * 50 + 64, (2, 1, 1))
     g[1, face.anchors["right_eye_outer"]] += [6.0, 8.0]
     iod = np.linalg.norm(face.points[27] - face.points[35]) * 50
@@ -48,7 +48,7 @@ def test_jitter_by_hand():
 
 
 def test_evaluate_and_table():
-    foot = builtin("foot")
+    foot = get_template("foot")
     gt = np.stack([foot.points * 40 + 64] * 4)
     pred = gt + np.array([3.0, 4.0])
     norm = normalizer(gt, foot)[0]

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from genlm.render import Renderer, render, torch_coverage, segment_graph, ramp
-from genlm.template import Line, Template, builtin, to_pixels
+from genlm.template import Line, Template, get_template, to_pixels
 
 try:
     import pytorch3d  # noqa: F401
@@ -121,14 +121,14 @@ def test_descent_recovers_points():
 def test_descent_recovers_face():
     "The face shifted by 1.5 px: the rendering is recovered and most points within 0.5 px (points inside straight runs,"
     " such as the nose bridge, may slide along their line without changing the image)."
-    t = builtin("face")
+    t = get_template("face")
     true = torch.tensor(t.points)[None]
     err, ratio = _descend(Renderer(t, width_scale=2.0), true, true + torch.tensor([1.2, -0.9]) / 32)
     assert ratio < 0.05 and err.median() < 0.5 and (err < 0.5).float().mean() > 0.75, (ratio, err.median())
 
 
 def test_subpixel_motion_is_smooth():
-    t = builtin("face")
+    t = get_template("face")
     R = Renderer(t)
     pts = torch.tensor(t.points)[None]
     areas = torch.stack([R.coverage(pts + torch.tensor([s, -0.4 * s]) / 32, (64, 64))[0].sum() for s in torch.linspace(0, 2, 81)])
@@ -137,7 +137,7 @@ def test_subpixel_motion_is_smooth():
 
 
 def test_bad_input_names_the_argument():
-    t = builtin("face")
+    t = get_template("face")
     R = Renderer(t)
     pts, img = torch.tensor(t.points)[None], torch.zeros(1, 3, 32, 32)
     for bad, word in [(pts[0], "points"), (pts[:, :10], "points"), (pts.clone().fill_(float("nan")), "points"),
@@ -154,7 +154,7 @@ def test_bad_input_names_the_argument():
 
 def test_memory_is_bounded():
     "Saved-for-backward bytes at B=2, N≈500, 256² stay far below the dense B×S×H×W distance tensor."
-    t = builtin("face").resample(56)  # 504 points
+    t = get_template("face").resample(56)  # 504 points
     pts = torch.tensor(t.points)[None].repeat(2, 1, 1).requires_grad_()
     saved = []
     def pack(x): saved.append(x.numel() * x.element_size()); return x
@@ -175,7 +175,7 @@ def test_long_segments_are_cut():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_matches_cpu():
-    t = builtin("face")
+    t = get_template("face")
     pts = torch.tensor(t.points)[None].repeat(2, 1, 1)
     img = torch.rand(2, 3, 64, 64) * 2 - 1
     R = Renderer(t)
@@ -199,7 +199,7 @@ def _both(t, pts, img, tgt, **kw):
 @pytest.mark.parametrize("size", [(64, 64), (96, 80)])
 def test_p3d_parity(size):
     "Images: mean |Δ| < 0.005 and < 1% of pixels off by more than 0.05; position gradients: cosine > 0.9."
-    t = builtin("face")
+    t = get_template("face")
     torch.manual_seed(0)
     pts = torch.tensor(t.points)[None].repeat(2, 1, 1) + torch.randn(2, t.n_points, 2) * 0.01
     img, tgt = torch.rand(2, 3, *size) * 2 - 1, torch.rand(2, 3, *size) * 2 - 1

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genlm.template import (Line, Template, TemplateError, add_cross_springs, builtin, builtin_names, from_pixels,
-                            load_template, resample, save_template, spring_lengths, to_pixels)
+from genlm.template import (Line, Template, TemplateError, atomic_write, builtin_names, from_pixels, get_template,
+                            spring_lengths, to_pixels)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def face() -> Template:
-    return builtin("face")
+    return get_template("face")
 
 
 def good() -> dict:
@@ -28,8 +28,8 @@ def good() -> dict:
 
 def test_json_round_trip_builtins(tmp_path):
     for nm in builtin_names():
-        t = builtin(nm)
-        t2 = load_template(save_template(t, tmp_path / f"{nm}.json"))
+        t = get_template(nm)
+        t2 = get_template(t.save(tmp_path / f"{nm}.json"))
         np.testing.assert_allclose(t2.points, t.points, atol=1e-6)
         assert t2.lines == t.lines and (t2.springs == t.springs).all() and t2.symmetry == t.symmetry
         assert t2.anchors == t.anchors and t2.stiffness == t.stiffness and t2.description == t.description
@@ -38,7 +38,7 @@ def test_json_round_trip_builtins(tmp_path):
 def test_default_springs_when_file_gives_none(tmp_path):
     d = good(); del d["springs"]
     p = tmp_path / "t.json"; p.write_text(json.dumps(d))
-    assert load_template(p).springs.tolist() == [[0, 1], [0, 2], [0, 3], [1, 2]]
+    assert get_template(p).springs.tolist() == [[0, 1], [0, 2], [0, 3], [1, 2]]
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -65,21 +65,57 @@ def test_default_springs_when_file_gives_none(tmp_path):
 def test_validation_errors_name_the_field(tmp_path, mutate, message):
     d = good(); mutate(d)
     p = tmp_path / "bad.json"; p.write_text(json.dumps(d))
-    with pytest.raises(TemplateError) as e: load_template(p)
+    with pytest.raises(TemplateError) as e: get_template(p)
     assert message in str(e.value) and str(p) in str(e.value)
 
 
 def test_not_json(tmp_path):
     p = tmp_path / "bad.json"; p.write_text("{")
-    with pytest.raises(TemplateError, match="not valid JSON"): load_template(p)
+    with pytest.raises(TemplateError, match="not valid JSON"): get_template(p)
 
 
 def test_atomic_save_keeps_old_file_on_failure(tmp_path, face):
-    p = save_template(face, tmp_path / "f.json")
+    p = face.save(tmp_path / "f.json")
     before = p.read_text()
     bad = Template("bad", [[0, 0], [0, 9]], [Line("l", [0, 1])])
-    with pytest.raises(TemplateError): save_template(bad, p)
+    with pytest.raises(TemplateError): bad.save(p)
     assert p.read_text() == before and [f.name for f in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_get_template_takes_name_path_dict_and_template(tmp_path, face):
+    p = face.save(tmp_path / "f.json")
+    for src in ("face", p, str(p), face.to_dict(), face):
+        assert get_template(src).to_dict() == face.to_dict()
+    assert get_template(face) is face
+    with pytest.raises(ValueError, match="neither a built-in template"): get_template(tmp_path / "missing.json")
+    with pytest.raises(TemplateError, match="format"): get_template({**face.to_dict(), "format": "x"})
+
+
+def test_atomic_write_text_bytes_and_writer(tmp_path):
+    assert atomic_write(tmp_path / "new" / "a.txt", "héllo").read_text(encoding="utf-8") == "héllo"
+    assert atomic_write(tmp_path / "b.bin", bytes(range(256))).read_bytes() == bytes(range(256))
+    p = atomic_write(tmp_path / "c.npz", lambda tmp: np.savez(tmp, a=np.eye(2)))
+    np.testing.assert_array_equal(np.load(p)["a"], np.eye(2))
+    with pytest.raises(TypeError, match="content"): atomic_write(tmp_path / "d.txt", 3)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["b.bin", "c.npz", "new"]
+
+
+def test_atomic_write_failing_writer_keeps_old_file(tmp_path):
+    p = atomic_write(tmp_path / "w.npz", lambda tmp: np.savez(tmp, a=np.zeros(3)))
+    before = p.read_bytes()
+    def broken(tmp):
+        np.savez(tmp, a=np.ones(3)); raise RuntimeError("writer failed")
+    with pytest.raises(RuntimeError, match="writer failed"): atomic_write(p, broken)
+    assert p.read_bytes() == before and [f.name for f in tmp_path.iterdir()] == ["w.npz"]
+
+
+def test_mirror_axis_and_index():
+    t = Template("m", [[-0.1, 0], [0.5, 0], [0.2, 0.3]], [Line("l", [0, 2, 1])], symmetry=[(0, 1)])
+    assert t.mirror_axis() == pytest.approx(0.2)
+    assert t.mirror_index().tolist() == [1, 0, 2]
+    t.points[2, 0] = 0.4  # off the axis, with no partner
+    with pytest.raises(ValueError, match="not mirror-symmetric about x = 0.200: point 2"): t.mirror_index()
+    with pytest.raises(ValueError, match="no symmetry pairs: flipping needs them"): get_template("hand").mirror_index()
 
 
 def arc_positions(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -95,8 +131,8 @@ def arc_positions(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("name", ["face", "hand", "foot"])
 def test_resample_even_spacing_by_arc_length(name):
-    t = builtin(name)
-    r = resample(t, spacing=0.04)
+    t = get_template(name)
+    r = t.resample(spacing=0.04)
     for old, new in zip(t.lines, r.lines):
         assert new.name == old.name and new.color == old.color and new.closed == old.closed
         poly = t.points[old.points + old.points[:1]] if old.closed else t.points[old.points]
@@ -108,7 +144,7 @@ def test_resample_even_spacing_by_arc_length(name):
 
 
 def test_resample_keeps_symmetry_and_springs(face):
-    r = resample(face, n=9)
+    r = face.resample(n=9)
     assert r.n_points == 9 * len(face.lines)
     m = r.points * [-1, 1]
     owner = {i: l for l in r.lines for i in l.points}
@@ -121,9 +157,9 @@ def test_resample_keeps_symmetry_and_springs(face):
             assert np.linalg.norm(m[i] - r.points[j]) <= spacing
         else:  # mirror lines (brows, eyes) resample to exact mirror images
             assert np.linalg.norm(m[i] - r.points[j]) < 1e-4
-    crossed = add_cross_springs(face, 2)
-    rc = resample(crossed, n=9)
-    assert len(rc.springs) > len(resample(face, n=9).springs)
+    crossed = face.add_cross_springs(2)
+    rc = crossed.resample(n=9)
+    assert len(rc.springs) > len(face.resample(n=9).springs)
     assert (rc.springs[:, 0] != rc.springs[:, 1]).all()
 
 
@@ -141,7 +177,7 @@ def test_pixels_round_trip():
 
 @pytest.mark.parametrize("name", ["face", "hand", "foot"])
 def test_coco_round_trip(name, tmp_path):
-    t = builtin(name)
+    t = get_template(name)
     d = json.loads(json.dumps(t.to_coco((120, 160))))
     c = Template.from_coco(d)
     np.testing.assert_allclose(c.points, t.points, atol=1e-4)
@@ -153,7 +189,7 @@ def test_coco_round_trip(name, tmp_path):
 @pytest.mark.parametrize("name", ["face", "hand", "foot"])
 def test_deeplabcut_round_trip(name, tmp_path):
     import yaml
-    t = builtin(name)
+    t = get_template(name)
     cfg, px = t.to_dlc((200, 200))
     p = tmp_path / "config.yaml"; p.write_text(yaml.safe_dump(cfg))
     c = Template.from_dlc(p, px, (200, 200))
@@ -164,7 +200,7 @@ def test_deeplabcut_round_trip(name, tmp_path):
 
 @pytest.mark.parametrize("name", ["face", "hand", "foot"])
 def test_labelme_round_trip(name, tmp_path):
-    t = builtin(name)
+    t = get_template(name)
     p = tmp_path / "a.json"; p.write_text(json.dumps(t.to_labelme((300, 240), "img.png")))
     c = Template.from_labelme(p)
     np.testing.assert_allclose(c.points, t.points, atol=1e-4)
@@ -202,7 +238,7 @@ def test_wheel_installs_with_templates(tmp_path):
     py = env_dir / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
     code = ("import genlm, genlm.template as t; from pathlib import Path; "
-            "f = t.Template.builtin('face'); assert 'site-packages' in str(t.builtin_dir()), t.builtin_dir(); "
+            "f = t.get_template('face'); assert 'site-packages' in str(t.builtin_dir()), t.builtin_dir(); "
             "print(f.n_points, sorted(t.builtin_names()))")
     work = tmp_path / "elsewhere"; work.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genlm.template import Line, Template, save_template, add_cross_springs
+from genlm.template import Line, Template
 
 OUT = Path(__file__).resolve().parent.parent / "templates"
 BLUE, GREEN, RED, ORANGE, MAGENTA, CYAN = (0.1, 0.25, 0.95), (0.1, 0.8, 0.2), (0.9, 0.1, 0.15), (1.0, 0.55, 0.0), (0.85, 0.1, 0.85), (0.0, 0.8, 0.85)
@@ -38,7 +38,7 @@ def build(name, parts, desc, anchors=None, cross=0):
     d = np.linalg.norm(m[:, None] - pts[None], axis=-1)
     sym = sorted({tuple(sorted((i, int(np.argmin(d[i]))))) for i in range(len(pts)) if d[i].min() < 1e-6 and np.argmin(d[i]) != i})
     t = Template(name, pts, lines, None, 1.0, sym if name == "face" else [], {k: v for k, v in (anchors or {}).items()}, desc)
-    if cross: t = add_cross_springs(t, cross)
+    if cross: t = t.add_cross_springs(cross)
     return t
 
 
@@ -109,4 +109,4 @@ def foot():
 
 if __name__ == "__main__":
     for t in (face(), hand(), foot()):
-        print(save_template(t, OUT / f"{t.name}.json"), t)
+        print(t.save(OUT / f"{t.name}.json"), t)

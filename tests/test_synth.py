@@ -1,9 +1,12 @@
-"Synthetic body regions: determinism, ground truth inside the frame, paint on the lines, independent sets, data set layout."
+"Synthetic body regions: determinism, ground truth inside the frame, paint on the lines (both styles), template checks, data set layout."
 import numpy as np
 import pytest
 
-from genlm.synth import REGIONS, synth_frames, synth_video, write_dataset
-from genlm.template import builtin, to_pixels
+from genlm.dataset import write_dataset
+from genlm.draw import montage, write_video
+from genlm.scene import Kit
+from genlm.synth import FACE, REGIONS, synth_frames, synth_video
+from genlm.template import Line, Template, TemplateError, get_template, to_pixels
 
 
 def _seg_dist(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -18,7 +21,7 @@ def test_deterministic_and_shapes(region):
     im, gt = synth_frames(region, 3, size=48, seed=7)
     im2, gt2 = synth_frames(region, 3, size=48, seed=7)
     assert im.shape == (3, 48, 48, 3) and im.dtype == np.uint8
-    assert gt.shape == (3, builtin(region).n_points, 2) and gt.dtype == np.float32
+    assert gt.shape == (3, get_template(region).n_points, 2) and gt.dtype == np.float32
     np.testing.assert_array_equal(im, im2); np.testing.assert_array_equal(gt, gt2)
     assert not np.array_equal(synth_frames(region, 3, size=48, seed=8)[1], gt)
 
@@ -33,7 +36,7 @@ def test_ground_truth_inside_image(region):
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_paint_lies_on_the_lines(region):
-    size, t = 96, builtin(region)
+    size, t = 96, get_template(region)
     plain, gt = synth_frames(region, 6, size=size, seed=3)
     painted, gt2 = synth_frames(region, 6, size=size, seed=3, marked=True)
     np.testing.assert_array_equal(gt, gt2)
@@ -55,6 +58,52 @@ def test_paint_lies_on_the_lines(region):
             assert _seg_dist(px[l.points], px[s[:, 0]], px[s[:, 1]]).max() < 1e-6
             near = _seg_dist(q, px[s[:, 0]], px[s[:, 1]]) < 2
             assert near.any(), l.name
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_thin_paint(region):
+    size, t = 64, get_template(region)
+    plain, gt, a0 = synth_frames(region, 4, size=size, seed=3, alpha=True)
+    thin, gt2, a = synth_frames(region, 4, size=size, seed=3, marked=True, paint="thin", alpha=True)
+    _, _, at = synth_frames(region, 4, size=size, seed=3, marked=True, alpha=True)
+    np.testing.assert_array_equal(gt, gt2)
+    assert a0.max() == 0 and a.dtype == np.uint8 and a.shape == (4, size, size)
+    assert 0 < a.sum() < at.sum()  # less paint than the template style
+    seg = t.segments()
+    ys, xs = np.mgrid[:size, :size]
+    for im, g, al in zip(thin, gt, a):
+        q = np.stack([xs[al > 0], ys[al > 0]], 1).astype(float)
+        px = to_pixels(g, (size, size))
+        assert _seg_dist(q, px[seg[:, 0]], px[seg[:, 1]]).max() <= 2.5  # ~1 px strokes on the (spline-bent) lines
+    dense = thin[a > 150].astype(int)
+    assert len(dense) > 20 and (dense[:, 2] > dense[:, 0]).mean() > 0.9  # one blue colour for every line
+
+
+def test_bad_paint():
+    with pytest.raises(ValueError, match="paint must be one of"):
+        synth_frames("face", 1, size=32, marked=True, paint="pastel")
+
+
+def test_template_lines_are_checked():
+    t = get_template("face")
+    renamed = Template("face", t.points, [Line("brow_l" if l.name == "left_brow" else l.name, l.points, l.closed) for l in t.lines])
+    with pytest.raises(TemplateError, match="'left_brow', which is missing"):
+        Kit.of(FACE, renamed)
+    short = Template("face", t.points, [Line(l.name, l.points[:6] if l.name == "left_eye" else l.points, l.closed) for l in t.lines])
+    with pytest.raises(TemplateError, match="'left_eye' has 6 points; the face program needs 8"):
+        Kit.of(FACE, short)
+
+
+def test_montage_and_video(tmp_path):
+    im, gt = synth_frames("foot", 3, size=32, seed=1)
+    by_path = montage(im, gt, get_template("foot").save(tmp_path / "foot.json"), cols=3)
+    np.testing.assert_array_equal(by_path, montage(im, gt, "foot", cols=3))
+    import av
+    p = write_video(tmp_path / "v.mp4", [f[:31] for f in im], fps=12.5)
+    with av.open(str(p)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        assert c.streams.video[0].average_rate == 12.5
+    assert len(frames) == 3 and frames[0].shape == (30, 32, 3)
 
 
 def test_video_is_smooth():
@@ -88,6 +137,14 @@ def test_write_dataset(tmp_path):
     # the PNGs are the frames (PIL reads them back)
     from PIL import Image
     assert np.asarray(Image.open(out / "test" / "000000.png")).shape == (64, 64, 3)
+
+
+def test_write_dataset_thin(tmp_path):
+    z = np.load(write_dataset("hand", tmp_path / "t", 3, 2, 2, size=32, seed=5, paint="thin") / "gt.npz")
+    assert z["marked_paint"].shape == (3, 32, 32) and z["marked_paint"].max() > 0
+    plain = np.load(write_dataset("hand", tmp_path / "p", 3, 2, 2, size=32, seed=5) / "gt.npz")
+    assert "marked_paint" not in plain.files
+    np.testing.assert_array_equal(z["marked"], plain["marked"])  # same scenes, another paint
 
 
 def test_write_dataset_is_reproducible(tmp_path):

@@ -27,6 +27,12 @@ def test_synth_train_predict_eval(tmp_path):
     r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--template", "face", "--out", run,
               "--preset", "tiny", "--steps", 5, "--device", "cpu", "--resume")
     assert "resuming" in r.stdout and json.loads((run / "checkpoint.json").read_text())["step"] == 5
+    r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--out", run, "--size", 48,
+              "--resume", "--device", "cpu", check=False)  # the run trained at 32²: refused by name, not "resumed" at 48²
+    assert r.returncode == 2 and "size: the run was trained with size=32, not 48" in r.stderr
+    r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--out", run, "--set", "ngf=8",
+              "--resume", "--device", "cpu", check=False)
+    assert r.returncode == 2 and "ngf: the run was trained with ngf=4" in r.stderr
     genlm("predict", run, data / "test", "--out", tmp_path / "pred.csv", "--overlay", tmp_path / "overlay", "--device", "cpu")
     rows = (tmp_path / "pred.csv").read_text().splitlines()
     assert rows[0] == "frame,point,line,x,y" and len(rows) == 1 + 4 * 72
@@ -49,7 +55,11 @@ def test_synth_train_predict_eval(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["train", "--marked", "nowhere", "--unmarked", "nowhere", "--template", "face", "--out", "{tmp}/r", "--preset", "tiny"], "nowhere"),
     (["train", "--marked", "{tmp}", "--unmarked", "{tmp}", "--template", "elbow", "--out", "{tmp}/r"], "elbow"),
-    (["train", "--marked", "{tmp}", "--unmarked", "{tmp}", "--template", "face", "--out", "{tmp}/r", "--steps", "0"], "--steps"),
+    (["train", "--marked", "{tmp}", "--unmarked", "{tmp}", "--template", "face", "--out", "{tmp}/r", "--steps", "0"], "steps: expected at least 1"),
+    (["train", "--marked", "{tmp}", "--unmarked", "{tmp}", "--template", "face", "--out", "{tmp}/r", "--set", "colour=red"], "unknown setting 'colour'"),
+    (["train", "--marked", "{tmp}", "--unmarked", "{tmp}", "--template", "face", "--out", "{tmp}/r", "--objective", "paper", "--paint-tol", "0.5"], "paint_tol: not used"),
+    (["train", "--marked", "{tmp}", "--unmarked", "{tmp}", "--out", "{tmp}/r"], "--template is required"),
+    (["predict", "{tmp}/missing-run", "{tmp}", "--out", "{tmp}/p.txt"], "unknown format '.txt'"),
     (["synth", "face", "{tmp}/d", "--marked", "0"], "--marked"),
     (["predict", "{tmp}/missing-run", "{tmp}", "--out", "{tmp}/p.json"], "missing-run"),
     (["eval", "{tmp}", "{tmp}"], "gt.npz"),

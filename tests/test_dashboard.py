@@ -6,17 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from genlm.dashboard import Dashboard, Learner, has_frontend
-from genlm.template import get_template
-from genlm.train import CKPT_META, Callback, GenLM, TensorSampler, Trainer, make_config
+from genlm.config import CKPT_META
+from genlm.dashboard import Dashboard, has_frontend
+from genlm.learner import Learner
+from genlm.train import Callback, make_trainer
 
 
-def trainer(run, **over):
-    torch.manual_seed(0)
-    cfg = make_config("tiny", device="cpu", **over)
+def trainer(run, checkpoint_every=500, **settings):
     g = torch.Generator().manual_seed(1)
     x = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=g)
-    return Trainer(GenLM(get_template("face"), cfg), TensorSampler(x, x.flip(0), cfg.batch), run, callbacks=[])
+    return make_trainer(x, x.flip(0), "face", run, preset="tiny", device="cpu", trainer_args=dict(checkpoint_every=checkpoint_every), **settings)
 
 
 class PressStop(Callback):
@@ -31,9 +30,9 @@ def test_no_frontend_outside_a_kernel():
     assert not Dashboard().widgets  # the default falls back to text here
 
 
-@pytest.mark.parametrize("losses", ["genlm", "paper"])
-def test_widgets_show_images_and_curves(tmp_path, losses):
-    tr = trainer(tmp_path, steps=2, losses=losses)
+@pytest.mark.parametrize("objective", ["genlm", "paper"])
+def test_widgets_show_images_and_curves(tmp_path, objective):
+    tr = trainer(tmp_path, steps=2, objective=objective)
     dash = Dashboard(every=0, widgets=True)
     tr.callbacks = [dash]
     tr.fit()
@@ -82,20 +81,22 @@ def test_learner_steps_weights_and_resume(tmp_path):
     learn = Learner(frames(0), frames(1), "face", preset="tiny", run=tmp_path, device="cpu", steps=8)
     assert "g_paint" in learn.step(2) and learn.trainer.step == 2
     learn.set_weights(lambda_unmarked=1.0)
-    assert "g_cyc_U" in learn.step() and "rec_U" in learn.images
+    assert "g_cyc_U" in learn.step() and learn.images.rec_U is not None
     with pytest.raises(ValueError, match="unknown loss weights"): learn.set_weights(lambda_nope=1)
     learn.fit(2, dashboard=False)
     assert json.loads((tmp_path / CKPT_META).read_text())["config"]["lambda_unmarked"] == 1.0
     with pytest.warns(UserWarning, match="resume"):
-        again = Learner(frames(0), frames(1), "face", preset="tiny", run=tmp_path, device="cpu", steps=8)
-    assert again.resume() == 5
+        Learner(frames(0), frames(1), "face", preset="tiny", run=tmp_path, device="cpu", steps=8)
+    again = Learner(frames(0), frames(1), run=tmp_path, device="cpu", resume=True)
+    assert again.trainer.step == 5 and again.cfg.lambda_unmarked == 1.0
     assert len(learn.show_batch(2).axes) == 6
     assert len(learn.show_predictions(frames(2), n=3, cols=2).axes) == 4
     assert learn.landmarker().predict_tensor(learn.U.frames[:2]).shape == (2, learn.template.n_points, 2)
 
 
 def test_learner_background_fit_stops_from_the_button(tmp_path):
-    learn = Learner(frames(0), frames(1), "face", preset="tiny", run=tmp_path, device="cpu", checkpoint_every=1000)
+    learn = Learner(frames(0), frames(1), "face", preset="tiny", run=tmp_path, device="cpu", steps=10_000,
+                    trainer_args=dict(checkpoint_every=1000))
     dash = Dashboard(every=0, widgets=True)
     learn.fit(10_000, dashboard=dash, background=True)
     deadline = time.monotonic() + 60

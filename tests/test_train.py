@@ -1,4 +1,4 @@
-"""Trainer behaviour: every network learns, resume continues, NaN stops cleanly, DDP keeps ranks identical."""
+"""Trainer behaviour: every network learns, resume continues (and refuses a changed setting), the schedule is kept, NaN stops cleanly, DDP keeps ranks identical."""
 import json
 import socket
 import subprocess
@@ -8,9 +8,9 @@ import textwrap
 import pytest
 import torch
 
+from genlm.config import read_checkpoint
 from genlm.predict import Landmarker
-from genlm.template import get_template
-from genlm.train import GenLM, NonFiniteLoss, TensorSampler, Trainer, load_model, make_config
+from genlm.train import NonFiniteLoss, make_trainer
 
 
 def images(n=6, size=32, seed=0):
@@ -18,21 +18,21 @@ def images(n=6, size=32, seed=0):
     return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=g)
 
 
-def trainer(run, **over):
-    torch.manual_seed(0)
-    cfg = make_config("tiny", device="cpu", **over)
-    return Trainer(GenLM(get_template("face"), cfg), TensorSampler(images(seed=1), images(seed=2), cfg.batch), run, callbacks=[])
+def trainer(run, checkpoint_every=500, resume=False, **settings):
+    return make_trainer(images(seed=1), images(seed=2), None if resume else "face", run, preset="tiny", resume=resume,
+                        device="cpu", trainer_args=dict(checkpoint_every=checkpoint_every), **settings)
 
 
-@pytest.mark.parametrize("losses", ["genlm", "paper"])
-def test_one_step_changes_all_four_networks(tmp_path, losses):
-    tr = trainer(tmp_path, losses=losses)
+@pytest.mark.parametrize("objective", ["genlm", "paper"])
+def test_one_step_changes_all_four_networks(tmp_path, objective):
+    tr = trainer(tmp_path, objective=objective)
     before = {k: v.clone() for k, v in tr.model.state_dict().items()}
     logs, imgs = tr.train_step()
     assert all(torch.isfinite(torch.tensor(v)) for v in logs.values()), logs
     for net in ("L", "G", "D_M", "D_U"):
         changed = [k for k, v in tr.model.state_dict().items() if k.startswith(net + ".") and not torch.equal(v, before[k])]
         assert changed, f"{net} did not change"
+    assert (imgs.rec_M is not None) == (objective == "paper") and tr.history[-1]["step"] == 1
 
 
 def test_checkpoint_round_trip_reproduces_predictions(tmp_path):
@@ -43,21 +43,44 @@ def test_checkpoint_round_trip_reproduces_predictions(tmp_path):
     live = Landmarker(tr.model.L, tr.model.template, tr.cfg.size, "cpu", precision="fp32")  # the trained net, same path
     assert torch.equal(lm.predict_tensor(x), live.predict_tensor(x))
     assert torch.allclose(lm.predict_tensor(x), tr.model.L.eval()(x), atol=1e-5)
-    m, meta, _ = load_model(tmp_path / "run" / "checkpoint.safetensors")
-    assert meta["step"] == 4 and meta["format"] == "genlm-checkpoint"
+    ck = read_checkpoint(tmp_path / "run" / "checkpoint.safetensors")
+    assert ck.step == 4 and ck.config == tr.cfg and ck.template.to_dict() == tr.model.template.to_dict()
+    meta = json.loads((tmp_path / "run" / "checkpoint.json").read_text())
+    assert meta["format"] == "genlm-checkpoint" and "device" not in meta["config"]  # run-time choices are not saved
 
 
 def test_resume_continues_step_count_and_optimiser_state(tmp_path):
     run = tmp_path / "run"
     a = trainer(run, steps=6, checkpoint_every=3)
     a.fit(steps=3)  # a run killed after its checkpoint at step 3
-    b = trainer(run, steps=6, checkpoint_every=3)
-    assert b.resume() == 3
+    b = trainer(run, checkpoint_every=3, resume=True)
+    assert b.step == 3 and b.cfg.steps == 6
     sa, sb = a.optimizers["L"].state_dict(), b.optimizers["L"].state_dict()
     assert all(torch.equal(sa["state"][k]["exp_avg"], sb["state"][k]["exp_avg"]) for k in sa["state"])
     assert b.schedulers["G"].get_last_lr() == a.schedulers["G"].get_last_lr()
     b.fit()
     assert b.step == 6 and json.loads((run / "checkpoint.json").read_text())["step"] == 6
+
+
+@pytest.mark.parametrize("setting, value", [("size", 48), ("ngf", 8), ("objective", "paper"), ("steps", 2)])
+def test_resume_refuses_a_setting_that_differs_from_the_run(tmp_path, setting, value):
+    trainer(tmp_path, steps=4).fit(2)
+    with pytest.raises(ValueError, match=f"^{setting}: the run was trained with {setting}="):
+        trainer(tmp_path, resume=True, **{setting: value})
+    with pytest.raises(ValueError, match="template"):
+        make_trainer(images(), images(), "hand", tmp_path, resume=True, device="cpu")
+
+
+def test_fit_keeps_to_the_schedule_and_extend_lengthens_it(tmp_path):
+    tr = trainer(tmp_path, steps=4)
+    tr.fit(3)
+    with pytest.raises(ValueError, match="past the schedule"): tr.fit(2)
+    assert tr.step == 3
+    tr.extend(6)
+    tr.fit()
+    assert tr.step == 6 and tr.schedulers["L"].get_last_lr()[0] == 0.0  # the extended schedule ends at lr 0
+    again = trainer(tmp_path, resume=True, steps=8)  # a larger --steps on resume extends the run
+    assert again.cfg.steps == 8 and again.schedulers["L"].get_last_lr()[0] > 0
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
@@ -73,15 +96,13 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
 
 
 DDP_SCRIPT = textwrap.dedent("""
-    import sys, torch, torch.distributed as dist
-    from genlm.template import get_template
-    from genlm.train import GenLM, TensorSampler, Trainer, make_config
-    torch.manual_seed(int(__import__('os').environ['RANK']))  # different init per rank: the trainer must broadcast
-    cfg = make_config('tiny', device='cpu', lambda_unmarked=0.5)
-    rank = int(__import__('os').environ['RANK'])
+    import os, sys, torch, torch.distributed as dist
+    from genlm.train import make_trainer
+    rank = int(os.environ['RANK'])
     g = torch.Generator().manual_seed(10 + rank)
     M, U = (torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=g) for _ in range(2))
-    tr = Trainer(GenLM(get_template('face'), cfg), TensorSampler(M, U, 2, seed=rank), sys.argv[1], callbacks=[])
+    # seed=rank: different init and batches per rank; the trainer must broadcast rank 0's weights
+    tr = make_trainer(M, U, 'face', sys.argv[1], preset='tiny', device='cpu', lambda_unmarked=0.5, seed=rank)
     for _ in range(3): tr.train_step()
     flat = torch.cat([p.detach().reshape(-1) for p in tr.model.parameters()])
     torch.save(flat, f"{sys.argv[1]}/rank{rank}.pt")

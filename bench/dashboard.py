@@ -5,7 +5,7 @@ both alike); the script prints steps/s of each, their ratio, the dashboard's own
 cost of one refresh (grid PNG + curves + status). The widgets are built without a front end: the work per
 refresh is the same, only nothing is sent to a browser.
 
-    python bench/dashboard.py [--preset cpu] [--blocks 4] [--steps 10] [--every 5]
+    python bench/dashboard.py [--preset cpu] [--blocks 4] [--steps 10] [--every 5] [--batch B] [--size S] [--set KEY=VALUE]
 """
 import argparse
 import platform
@@ -14,14 +14,10 @@ import time
 
 import torch
 
+from genlm.config import PRESETS, add_settings, make_config, settings_from
 from genlm.dashboard import Dashboard
 from genlm.synth import synth_frames
-from genlm.template import get_template
-from genlm.train import GenLM, TensorSampler, Trainer, make_config
-
-
-def frames(n: int, size: int, marked: bool, seed: int) -> torch.Tensor:
-    return torch.from_numpy(synth_frames("face", n, size, marked=marked, seed=seed)[0]).permute(0, 3, 1, 2).contiguous()
+from genlm.train import Trainer, make_trainer
 
 
 def block(tr: Trainer, steps: int, dash: Dashboard | None) -> list[float]:
@@ -30,7 +26,6 @@ def block(tr: Trainer, steps: int, dash: Dashboard | None) -> list[float]:
     for _ in range(steps):
         t = time.perf_counter()
         logs, images = tr.train_step()
-        tr.history.append({"step": tr.step, **logs})
         if dash is not None: dash.on_step_end(tr, logs, images)
         out.append(time.perf_counter() - t)
     return out
@@ -38,27 +33,29 @@ def block(tr: Trainer, steps: int, dash: Dashboard | None) -> list[float]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="cpu")
+    ap.add_argument("--preset", default="cpu", choices=list(PRESETS))
+    add_settings(ap, ["batch", "size"])
     ap.add_argument("--blocks", type=int, default=8, help="pairs of blocks (without, with)")
-    ap.add_argument("--steps", type=int, default=8, help="steps per block")
+    ap.add_argument("--steps", dest="per_block", type=int, default=8, help="steps per block")
     ap.add_argument("--every", type=float, default=5.0, help="dashboard refresh interval, seconds")
     ap.add_argument("--widgets", type=int, default=1, help="1: widgets (the heavier mode), 0: text lines")
     a = ap.parse_args()
 
-    torch.manual_seed(0)
-    cfg = make_config(a.preset, device="cpu")
-    M, U = frames(64, cfg.size, True, 0), frames(64, cfg.size, False, 1)
-    tr = Trainer(GenLM(get_template("face"), cfg), TensorSampler(M, U, cfg.batch), "/tmp/genlm-bench-dashboard", callbacks=[])
+    settings = settings_from(a)
+    S = make_config(a.preset, **settings).size
+    M, U = (synth_frames("face", 64, S, marked=marked, seed=seed)[0] for marked, seed in ((True, 0), (False, 1)))
+    tr = make_trainer(M, U, "face", "/tmp/genlm-bench-dashboard", a.preset, device="cpu", callbacks=[], **settings)
+    cfg = tr.cfg
     block(tr, 2, None)  # warm-up
-    dash = Dashboard(every=a.every, widgets=bool(a.widgets), total=tr.step + 2 * a.blocks * a.steps)
+    dash = Dashboard(every=a.every, widgets=bool(a.widgets), total=tr.step + 2 * a.blocks * a.per_block)
     dash.on_train_begin(tr)
     block(tr, 1, dash)  # the first refresh builds the traces (once per run); reported apart
     first = dash.overhead
     dash.overhead, dash.refreshes = 0.0, 0
     t_dash, without, with_ = 0.0, [], []
     for _ in range(a.blocks):
-        without += block(tr, a.steps, None)
-        t = time.perf_counter(); with_ += block(tr, a.steps, dash); t_dash += time.perf_counter() - t
+        without += block(tr, a.per_block, None)
+        t = time.perf_counter(); with_ += block(tr, a.per_block, dash); t_dash += time.perf_counter() - t
     probe = Dashboard(every=0, widgets=bool(a.widgets)); probe.on_train_begin(tr); probe.images = dash.images
     costs = []
     for _ in range(5):
@@ -66,7 +63,7 @@ def main():
 
     sps0, sps1 = len(without) / sum(without), len(with_) / sum(with_)
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"preset {a.preset} ({cfg.size}², batch {cfg.batch}), {a.blocks}×{a.steps} steps each, refresh every {a.every:g} s, "
+          f"preset {a.preset} ({cfg.size}², batch {cfg.batch}), {a.blocks}×{a.per_block} steps each, refresh every {a.every:g} s, "
           f"{'widgets' if a.widgets else 'text'}")
     m0, m1 = statistics.median(without), statistics.median(with_)
     print(f"step time median: without {m0 * 1e3:.0f} ms, with {m1 * 1e3:.0f} ms (ratio of medians, with/without: {m1 / m0:.3f})")

@@ -1,7 +1,7 @@
 """Data loading speed: decode + resize a 1080p H.264 video into the cache, and sample batches from it.
 
 Targets (issue 8): ≥ 300 frames/s decoding 1080p into the cache on 2 CPU cores; ≥ 20,000 images/s sampling.
-Run: python bench/data.py [--frames 300] [--size 128] [--batch 32] [--video PATH]
+Run: python bench/data.py [--frames 300] [--size 128] [--batch 32] [--video PATH] [--set seed=N]
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import av
 import numpy as np
 import torch
 
+from genlm.config import Config, add_settings, make_config, settings_from
 from genlm.data import UnpairedSampler, load_frames
 
 
@@ -49,7 +50,8 @@ def best_of(fn, repeats: int) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
-def main(frames: int = 300, size: int = 128, batch: int = 32, video: str | None = None, repeats: int = 3):
+def main(cfg: Config, frames: int = 300, video: str | None = None, repeats: int = 3):
+    size, batch = cfg.size, cfg.batch
     tmp = Path(tempfile.mkdtemp())
     if video is None:
         video = tmp / "test1080p.mp4"
@@ -80,7 +82,7 @@ def main(frames: int = 300, size: int = 128, batch: int = 32, video: str | None 
     print(f"reopening the cache: {reuse * 1e3:.1f} ms")
 
     for aug in (False, True):
-        s = UnpairedSampler(fs, fs, batch=batch, augment=aug)
+        s = UnpairedSampler(fs, fs, batch=batch, seed=cfg.seed, augment=aug)
         s.sample()
         k = 50 if not aug else 10
         dt, cpu = best_of(lambda: [s.sample() for _ in range(k)], repeats)
@@ -94,8 +96,9 @@ def main(frames: int = 300, size: int = 128, batch: int = 32, video: str | None 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=300, help="frames in the synthetic test video")
-    ap.add_argument("--size", type=int, default=128, help="training image size")
-    ap.add_argument("--batch", type=int, default=32, help="batch size for sampling")
+    add_settings(ap, ["size", "batch"])
+    ap.set_defaults(size=128, batch=32)
     ap.add_argument("--video", default=None, help="use this video instead of the synthetic one")
     ap.add_argument("--repeats", type=int, default=3, help="timings take the best of this many runs")
-    main(**vars(ap.parse_args()))
+    a = ap.parse_args()
+    main(make_config(**settings_from(a)), a.frames, a.video, a.repeats)

@@ -13,14 +13,15 @@ import torch
 
 WORKER = """
 import os, sys, time, torch
-from genlm.template import get_template
-from genlm.train import GenLM, TensorSampler, Trainer, make_config
+from genlm.config import make_config
+from genlm.train import make_trainer
 torch.set_num_threads(int(sys.argv[2]))
 rank = int(os.environ.get('RANK', 0))
-cfg = make_config('cpu', device='cpu')
+S = make_config('cpu').size
 g = torch.Generator().manual_seed(rank)
-M, U = (torch.randint(0, 256, (64, 3, cfg.size, cfg.size), dtype=torch.uint8, generator=g) for _ in range(2))
-tr = Trainer(GenLM(get_template('face'), cfg), TensorSampler(M, U, cfg.batch, seed=rank), '/tmp/genlm-ddp-bench', callbacks=[])
+M, U = (torch.randint(0, 256, (64, 3, S, S), dtype=torch.uint8, generator=g) for _ in range(2))
+tr = make_trainer(M, U, 'face', '/tmp/genlm-ddp-bench', 'cpu', device='cpu', callbacks=[], seed=rank)
+cfg = tr.cfg
 for _ in range(3): tr.train_step()
 t0 = time.perf_counter()
 for _ in range(int(sys.argv[1])): tr.train_step()

@@ -8,24 +8,27 @@ bias it would add to perfect predictions).
     python bench/smooth.py [--run demo_out/run] [--frames 600] [--seed 7]
 """
 import argparse
+import inspect
 import platform
 
 import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
+from genlm.data import as_frames
 from genlm.metrics import jitter, nme, normalizer
-from genlm.predict import Landmarker, smooth_track
+from genlm.predict import Landmarker, smooth_predictions, smooth_track
 from genlm.synth import synth_video
 
 FPS = 25
+DEFAULT = inspect.signature(smooth_predictions).parameters["seconds"].default  # the predictor's window, seconds
 
 
 def smoothers():
     "name → function of a (T,N,2) track."
     yield "none", lambda x: x
     for s in (0.3, 0.5, 0.7, 1.0):
-        yield f"Savitzky–Golay {s} s" + (" (default)" if s == 0.5 else ""), lambda x, s=s: smooth_track(x, round(s * FPS))
+        yield f"Savitzky–Golay {s} s" + (" (default)" if s == DEFAULT else ""), lambda x, s=s: smooth_track(x, round(s * FPS))
     for sigma in (1, 2, 3):
         yield f"Gaussian σ {sigma / FPS:.2f} s", lambda x, sigma=sigma: gaussian_filter1d(x, sigma, axis=0, mode="nearest")
 
@@ -39,7 +42,7 @@ def main():
     lm = Landmarker.load(a.run, device="cpu")
     t = lm.template
     video, gt = synth_video(t.name, a.frames, lm.size, seed=a.seed)
-    pred = lm.predict_tensor(torch.from_numpy(video).permute(0, 3, 1, 2).contiguous()).numpy().astype(np.float64)
+    pred = lm.predict_tensor(as_frames(video, lm.size).frames).numpy().astype(np.float64)
     gt = gt.astype(np.float64)
     print(f"# {a.run} ({t.name}, {lm.size}²), {a.frames}-frame synthetic video at {FPS} fps, seed {a.seed}; "
           f"{platform.processor() or platform.machine()}, torch {torch.__version__}")

@@ -4,7 +4,9 @@ The reference is CycleGAN's step at the same size, batch and widths: two ResNet 
 PatchGANs, LSGAN + cycle (λ=10) + identity losses, generators then discriminators. genlm replaces the second
 generator by L_delta and the renderer. Prints ms/step, images/s (2 × batch images a step) and the ratio.
 
-    python bench/train_step.py [--preset cpu|paper] [--batch B] [--steps 30] [--device cpu|cuda] [--compile]
+    python bench/train_step.py [--preset cpu|paper] [--batch B] [--steps 30] [--device cpu|cuda] [--compile] [--set KEY=VALUE]
+
+genlm's step is the one users run: `make_trainer` on 64 random frames a domain (its `UnpairedSampler` included).
 """
 import argparse
 import itertools
@@ -13,17 +15,18 @@ import time
 
 import torch
 
+from genlm.config import PRESETS, add_settings, make_config, settings_from
+from genlm.data import to_float
 from genlm.losses import l1, lsgan
-from genlm.nets import init_weights, patch_discriminator, resnet_generator
-from genlm.template import get_template
-from genlm.train import GenLM, TensorSampler, Trainer, make_config
+from genlm.nets import init_conv_weights, patch_discriminator, resnet_generator
+from genlm.train import make_trainer
 
 
 class CycleGANStep:
     "The reference: one optimisation step of CycleGAN (Zhu et al.), same widths as the genlm config."
     def __init__(self, cfg, device):
-        mk_g = lambda: init_weights(resnet_generator(cfg.ngf, cfg.n_blocks)).to(device)
-        mk_d = lambda: init_weights(patch_discriminator(cfg.ndf, cfg.d_layers)).to(device)
+        mk_g = lambda: init_conv_weights(resnet_generator(cfg.ngf, cfg.n_blocks)).to(device)
+        mk_d = lambda: init_conv_weights(patch_discriminator(cfg.ndf, cfg.d_layers)).to(device)
         self.G_A, self.G_B, self.D_A, self.D_B = mk_g(), mk_g(), mk_d(), mk_d()
         fused = device.type == "cuda"
         self.opt_g = torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()), cfg.lr, betas=(0.5, 0.999), fused=fused)
@@ -56,22 +59,22 @@ def timed(fn, steps: int, device) -> float:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--preset", default="cpu")
-    ap.add_argument("--batch", type=int)
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--unmarked-branch", type=float, default=0.0, help="genlm's lambda_unmarked (0: default)")
+    ap.add_argument("--preset", default="cpu", choices=list(PRESETS))
+    add_settings(ap, ["batch", "size", "lambda_unmarked"])
+    ap.add_argument("--steps", dest="measured", type=int, default=30, help="steps timed (after 3 warm-up steps); the schedule is the preset's")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--compile", action="store_true", help="torch.compile every network of both steps (times the compilation)")
     a = ap.parse_args()
     device = torch.device(a.device)
     if device.type == "cuda": torch.backends.cudnn.benchmark = True
-    cfg = make_config(a.preset, batch=a.batch, device=a.device, lambda_unmarked=a.unmarked_branch)
+    settings = settings_from(a)
+    cfg = make_config(a.preset, **settings)
     S, B = cfg.size, cfg.batch
     g = torch.Generator().manual_seed(0)
     M, U = (torch.randint(0, 256, (64, 3, S, S), dtype=torch.uint8, generator=g) for _ in range(2))
-    tr = Trainer(GenLM(get_template("face"), cfg), TensorSampler(M, U, B, device=device), "/tmp/genlm-bench-step", callbacks=[], device=device)
+    tr = make_trainer(M, U, "face", "/tmp/genlm-bench-step", a.preset, device=device, callbacks=[], **settings)
     ref = CycleGANStep(cfg, device)
-    A, Bb = (x[:B].float().div(127.5).sub(1).to(device) for x in (M, U))
+    A, Bb = (to_float(x[:B]).to(device) for x in (M, U))
     if device.type == "cuda":
         A, Bb = A.contiguous(memory_format=torch.channels_last), Bb.contiguous(memory_format=torch.channels_last)
         for n in (ref.G_A, ref.G_B, ref.D_A, ref.D_B): n.to(memory_format=torch.channels_last)
@@ -80,8 +83,8 @@ def main():
         t0 = time.perf_counter(); ref(A, Bb); tr.train_step()
         if device.type == "cuda": torch.cuda.synchronize()
         print(f"# torch.compile: first step of both {time.perf_counter() - t0:.1f} s (compilation)")
-    t_ref = timed(lambda: ref(A, Bb), a.steps, device)
-    t_gen = timed(tr.train_step, a.steps, device)
+    t_ref = timed(lambda: ref(A, Bb), a.measured, device)
+    t_gen = timed(tr.train_step, a.measured, device)
     mem = f", peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB" if device.type == "cuda" else ""
     name = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
     print(f"# preset {a.preset}: {S}², batch {B}, ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}; {name}; torch {torch.__version__}{mem}")

@@ -13,7 +13,7 @@ from .config import DEFAULT_PRESET, PRESETS, add_settings
 from .template import builtin_names, get_template
 
 # %% auto #0
-__all__ = ['TRAIN_FLAGS', 'CLIError', 'build_parser', 'main']
+__all__ = ['TRAIN_FLAGS', 'TRUTH_HINT', 'EVAL_DESCRIPTION', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/16_cli.ipynb #b20b4061
 class CLIError(Exception):
@@ -96,31 +96,134 @@ def _cmd_predict(a: argparse.Namespace) -> None:
     print(f"wrote landmarks of {len(p)} frames to {out}")
     if a.overlay: print(f"wrote overlays to {write_overlays(src, p, a.overlay)}")
 
+TRUTH_HINT = "pass --truth FILE (landmarks as genlm predict writes them: .json, .csv or .npz) or a folder written by genlm synth"
+
+def _video_of(fid: str) -> str | None:
+    "The video path of a frame id `video#k`; None for an image."
+    path, sep, k = fid.rpartition("#")
+    return path if sep and k.isdigit() else None
+
+def _read_truth(path: str, n_points: int, template_name: str):
+    "Frame ids and landmarks (n, N, 2) of a ground-truth file, or a CLIError that says what is wrong with it."
+    import numpy as np
+    from genlm.predict import FORMATS, load_predictions
+    p = Path(path)
+    if p.suffix not in FORMATS: raise CLIError(f"--truth {p}: unknown format {p.suffix!r}; use {', '.join(FORMATS)} (as genlm predict writes)")
+    if not p.is_file(): raise CLIError(f"--truth {p}: no such file")
+    try: ids, pts = load_predictions(p)
+    except (KeyError, ValueError, TypeError, OSError) as e:
+        raise CLIError(f"--truth {p}: not a landmarks file as genlm predict writes it ({type(e).__name__}: {e})") from None
+    ids, pts = [str(i) for i in ids], np.asarray(pts, np.float64)
+    if not ids: raise CLIError(f"--truth {p}: no frames in it")
+    if pts.ndim != 3 or pts.shape[-1] != 2 or len(pts) != len(ids):
+        raise CLIError(f"--truth {p}: expected {len(ids)} frames of N×2 points, got shape {pts.shape}")
+    if pts.shape[1] != n_points:
+        raise CLIError(f"--truth {p}: {pts.shape[1]} points per frame, but the run's template {template_name!r} has {n_points}")
+    if not np.isfinite(pts).all(): raise CLIError(f"--truth {p}: holds non-finite coordinates")
+    if len(set(ids)) < len(ids): raise CLIError(f"--truth {p}: frame {next(i for i in ids if ids.count(i) > 1)} appears twice")
+    return ids, pts
+
+def _refuse_unmatched(ids: list[str], found, have: int, what: str) -> None:
+    "A CLIError naming the first ground-truth frame that matched nothing, with the counts."
+    miss = [i for i, ok in zip(ids, found) if not ok]
+    if miss: raise CLIError(f"--truth: frame {miss[0]} is not among the {have} {what} of SRC (matched by id, or by file name "
+                            f"and #frame); {len(miss)} of {len(ids)} ground-truth frames unmatched")
+
+def _precheck(ids: list[str], src) -> None:
+    "Before predicting: every ground-truth image is a file of `src`, every ground-truth video frame's video is one."
+    from genlm.data import VIDEO_EXTS, list_sources
+    from genlm.metrics import match_frames
+    files = [str(f) for f in list_sources(src)]
+    videos = [f for f in files if Path(f).suffix.lower() in VIDEO_EXTS]
+    images = [f for f in files if f not in set(videos)]
+    vid = [_video_of(i) for i in ids]
+    img_ids, vid_files = [i for i, v in zip(ids, vid) if v is None], list(dict.fromkeys(v for v in vid if v is not None))
+    ok_img = dict(zip(img_ids, match_frames(img_ids, images) >= 0))
+    ok_vid = dict(zip(vid_files, match_frames(vid_files, videos) >= 0))
+    _refuse_unmatched(ids, [ok_img[i] if v is None else ok_vid[v] for i, v in zip(ids, vid)], len(files), "files")
+
+def _sequences(ids: list[str], images: bool) -> list[list[int]]:
+    "Positions in `ids` of each run of 3+ consecutive frames of a video (k, k+1, …) and, with `images`, of each folder's images."
+    runs, cur, prev = [], [], None
+    for i, fid in enumerate(ids):
+        v = _video_of(fid)
+        this = (v, int(fid.rpartition("#")[2])) if v is not None else (str(Path(fid).parent), None) if images else None
+        if this and prev and this[0] == prev[0] and (this[1] is None or this[1] == prev[1] + 1): cur.append(i)
+        else:
+            if len(cur) >= 3: runs.append(cur)
+            cur = [i] if this else []
+        prev = this
+    if len(cur) >= 3: runs.append(cur)
+    return runs
+
 def _cmd_eval(a: argparse.Namespace) -> None:
     import json
     import numpy as np
-    from genlm.metrics import evaluate, format_table
+    from genlm.metrics import evaluate, format_table, match_frames
     from genlm.predict import Landmarker
-    ds = Path(a.dataset)
-    if not (ds / "gt.npz").exists(): raise CLIError(f"{ds}: no gt.npz there; make a dataset with `genlm synth`")
+    src = a.src if len(a.src) > 1 else a.src[0]
+    synth = a.truth is None and len(a.src) == 1 and (Path(src) / "gt.npz").exists()
+    if a.truth is None and not synth: raise CLIError(f"{' '.join(a.src)}: no gt.npz there; {TRUTH_HINT}")
     try: lm = Landmarker.load(a.run, device=a.device)
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
-    gt = np.load(ds / "gt.npz")
-    try: p = lm.predict(ds / "test", flip=a.flip)
+    t = lm.template
+    if synth:  # genlm synth's layout: test/ in file order with gt.npz["test"], and video.mp4 with gt.npz["video"]
+        ds = Path(src)
+        gt = np.load(ds / "gt.npz")
+        try: p = lm.predict(ds / "test", batch=a.batch, flip=a.flip)
+        except ValueError as e: raise CLIError(str(e)) from None
+        pred, truth, base = p.points, gt["test"], p.template_points()
+        vp = vg = None
+        if (ds / "video.mp4").exists() and "video" in gt.files:
+            vp, vg = lm.predict(ds / "video.mp4", batch=a.batch, smooth=a.smooth, flip=a.flip).points, gt["video"]
+    else:  # any frames with a ground-truth file: what can be checked is checked before a frame is predicted
+        ids, pts = _read_truth(a.truth, t.n_points, t.name)
+        try:
+            _precheck(ids, src)
+            p = lm.predict(src, batch=a.batch, smooth=a.smooth, flip=a.flip)
+            idx = match_frames(ids, p.ids)
+        except ValueError as e: raise CLIError(str(e)) from None
+        _refuse_unmatched(ids, idx >= 0, len(p), "frames read")  # a video shorter than its ground truth, or an unreadable image
+        order = np.argsort(idx, kind="stable")  # scored frames in SRC's order
+        idx, truth = idx[order], pts[order]
+        pred, base = p.points[idx], p.template_points()[idx]
+        runs = _sequences([p.ids[i] for i in idx], a.sequence)
+        if a.sequence and not any(_video_of(p.ids[idx[r[0]]]) is None for r in runs):
+            raise CLIError("--sequence: no folder of SRC has 3 or more images with ground truth")
+        vp, vg = ([pred[r] for r in runs], [truth[r] for r in runs]) if runs else (None, None)
+        if len(p) > len(ids): print(f"scoring the {len(ids)} of {len(p)} frames that have ground truth")
+    try: m = evaluate(pred, truth, t, video_pred=vp, video_gt=vg)
     except ValueError as e: raise CLIError(str(e)) from None
-    video_pred = video_gt = None
-    if (ds / "video.mp4").exists() and "video" in gt.files:
-        video_pred, video_gt = lm.predict(ds / "video.mp4", smooth=a.smooth, flip=a.flip).points, gt["video"]
-    m = evaluate(p.points, gt["test"], lm.template, video_pred=video_pred, video_gt=video_gt)
-    base = evaluate(p.template_points(), gt["test"], lm.template)
-    m["template_nme"] = base["nme"]
+    m["template_nme"] = evaluate(base, truth, t)["nme"]
     print(format_table(m))
-    print(f"template alone (no deformation): NME {base['nme']:.4f}")
+    if m["nme"] > m["template_nme"]: print("warning: the run does worse than the undeformed template (NME of the template alone)")
     if a.json:
         from genlm.template import atomic_write
         atomic_write(a.json, json.dumps(m, indent=1)); print(f"wrote {a.json}")
 
 # %% ../nbs/16_cli.ipynb #c015dcd3
+EVAL_DESCRIPTION = """\
+Score a run against ground truth, in one of two ways:
+
+  genlm eval RUN SRC --truth FILE   SRC: image folder, video or glob, as for predict;
+                                    FILE: landmarks in pixels (.json, .csv or .npz, as
+                                    predict writes them), one entry per frame, N points each
+  genlm eval RUN DATASET            a folder written by genlm synth: DATASET/test with
+                                    DATASET/gt.npz, and DATASET/video.mp4 if there
+
+Ground-truth frames are matched to SRC's frames by id (the frame's path, or video#k),
+else by file name (000.png, clip.mp4#12), so a file written from another folder still
+matches. Every ground-truth frame must match a frame; frames without ground truth are
+predicted but not scored.
+
+Errors are divided by a normaliser, printed with the results: the inter-ocular distance
+(anchors left_eye_outer and right_eye_outer, e.g. the face template) or, for templates
+without both anchors (hand, foot, ...), sqrt of the area of the truth's bounding box.
+Also printed: the NME of the undeformed template, the baseline to beat. Jitter (mean
+second difference / normaliser) is reported along each video's runs of 3 or more
+consecutive frames with ground truth and, with --sequence, along each folder's images
+in file-name order."""
+
 def build_parser() -> argparse.ArgumentParser:
     "The `genlm` argument parser, with one subparser per command."
     p = argparse.ArgumentParser(prog="genlm", description="Generative Landmarks: learn landmarks from painted and unpainted videos, without labels.")
@@ -165,12 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     q.set_defaults(func=_cmd_predict)
 
-    e = sub.add_parser("eval", help="NME, PCK and jitter against a synthetic dataset's ground truth")
+    e = sub.add_parser("eval", help="NME, PCK and jitter against ground truth: your frames with a landmarks file, or a genlm synth folder",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=EVAL_DESCRIPTION)
     e.add_argument("run", metavar="RUN|CHECKPOINT")
-    e.add_argument("dataset", metavar="DATASET", help="a folder written by `genlm synth`")
+    e.add_argument("src", nargs="+", metavar="SRC", help="image folder, video file or glob (as for predict); or a folder written by genlm synth")
+    e.add_argument("--truth", metavar="FILE", help="ground-truth landmarks in pixels: FILE.json, FILE.csv or FILE.npz as genlm predict writes them")
+    e.add_argument("--sequence", action="store_true", help="treat each folder's images, in file-name order, as consecutive frames and report their jitter (videos always are)")
     e.add_argument("--json", metavar="FILE", help="also write the metrics as JSON")
+    e.add_argument("--batch", type=int, default=64)
     e.add_argument("--flip", action="store_true", help="average with the mirrored frames' landmarks, as `predict --flip`")
-    e.add_argument("--smooth", type=_seconds, default=0.5, metavar="SECONDS", help="smooth the video's landmark tracks as `predict` does (default 0.5; 0: raw)")
+    e.add_argument("--smooth", type=_seconds, default=0.5, metavar="SECONDS", help="smooth videos' landmark tracks as `predict` does (default 0.5; 0: raw)")
     e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     e.set_defaults(func=_cmd_eval)
     return p

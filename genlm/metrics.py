@@ -5,12 +5,15 @@
 # %% ../nbs/06_metrics.ipynb #85947adb
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .template import Template, get_template
 
 # %% auto #0
-__all__ = ['normalizer', 'nme', 'pck', 'jitter', 'evaluate', 'format_table']
+__all__ = ['EYE_ANCHORS', 'normalizer_name', 'normalizer', 'nme', 'pck', 'jitter', 'jitter_tracks', 'match_frames', 'evaluate',
+           'format_table']
 
 # %% ../nbs/06_metrics.ipynb #418656e9
 def _points(a, name: str) -> np.ndarray:
@@ -20,14 +23,22 @@ def _points(a, name: str) -> np.ndarray:
     if a.ndim != 3 or a.shape[-1] != 2: raise ValueError(f"{name}: expected n×N×2 points, got shape {a.shape}")
     return a
 
+EYE_ANCHORS = ("left_eye_outer", "right_eye_outer")
+
+def _inter_ocular(t: Template) -> bool: return all(k in t.anchors for k in EYE_ANCHORS)
+
+def normalizer_name(template: Template | str) -> str:
+    "Which normaliser `normalizer` uses for `template`, in words."
+    return f"inter-ocular ({EYE_ANCHORS[0]}–{EYE_ANCHORS[1]})" if _inter_ocular(get_template(template)) else "sqrt(box area)"
+
 def normalizer(gt: np.ndarray,  # (n, N, 2) ground truth
                template: Template | str,  # the template (or its name) that says which normaliser applies
                ) -> np.ndarray:
     "Per-frame normalising length (n,): inter-ocular distance for templates with eye anchors, else sqrt(bbox area)."
     g, t = _points(gt, "gt"), get_template(template)
-    a = t.anchors
-    if "left_eye_outer" in a and "right_eye_outer" in a:
-        return np.linalg.norm(g[:, a["left_eye_outer"]] - g[:, a["right_eye_outer"]], axis=-1)
+    if _inter_ocular(t):
+        a = t.anchors
+        return np.linalg.norm(g[:, a[EYE_ANCHORS[0]]] - g[:, a[EYE_ANCHORS[1]]], axis=-1)
     ext = g.max(1) - g.min(1)
     return np.sqrt(ext[:, 0] * ext[:, 1])
 
@@ -59,32 +70,78 @@ def jitter(track: np.ndarray, norm: np.ndarray | float) -> float:
     return float((acc / nrm[1:-1, None]).mean())
 
 # %% ../nbs/06_metrics.ipynb #6c0e30fb
+def jitter_tracks(tracks: list, norms: list) -> float | None:
+    "Jitter pooled over several tracks (T_i, N, 2) with their normalisers; None when no track has 3 frames."
+    pairs = [(t, n) for t, n in zip(tracks, norms) if len(t) >= 3]
+    if not pairs: return None
+    w = np.array([len(t) - 2 for t, _ in pairs], np.float64)
+    return float(np.dot([jitter(t, n) for t, n in pairs], w) / w.sum())
+
+# %% ../nbs/06_metrics.ipynb #ca24962b
+def _name_key(fid: str) -> str:
+    "The file name of a frame id, with its `#k` for a video frame: `a/b/clip.mp4#3` → `clip.mp4#3`."
+    path, sep, k = fid.rpartition("#")
+    if sep and k.isdigit(): return f"{Path(path).name}#{k}"
+    return Path(fid).name
+
+def match_frames(wanted: list[str],  # ids to find (the ground truth's)
+                 have: list[str],  # ids of the frames read
+                 ) -> np.ndarray:
+    "Index into `have` of each id of `wanted` (−1 where none), by exact id, else by file name (and `#k`)."
+    exact: dict[str, int] = {}
+    for i, h in enumerate(have): exact.setdefault(h, i)
+    byname: dict[str, list[int]] = {}
+    for i, h in enumerate(have): byname.setdefault(_name_key(h), []).append(i)
+    out = np.full(len(wanted), -1, np.int64)
+    for j, w in enumerate(wanted):
+        if w in exact: out[j] = exact[w]; continue
+        c = byname.get(_name_key(w), [])
+        if len(c) > 1: raise ValueError(f"{w}: {len(c)} frames are named {_name_key(w)} ({have[c[0]]}, {have[c[1]]}, …); give the ground truth's ids as the frames' full paths")
+        if c: out[j] = c[0]
+    hit = out[out >= 0]
+    if len(np.unique(hit)) < len(hit):
+        i = next(i for i in hit if (hit == i).sum() > 1)
+        a, b = [wanted[j] for j in np.flatnonzero(out == i)[:2]]
+        raise ValueError(f"{a} and {b}: both match the frame {have[i]}; each frame may have one ground truth")
+    return out
+
+# %% ../nbs/06_metrics.ipynb #6e463fec
 def evaluate(pred: np.ndarray,  # (n, N, 2) predictions on the test frames
              gt: np.ndarray,  # (n, N, 2) ground truth, same unit
              template: Template | str,  # decides the normaliser
-             video_pred: np.ndarray | None = None,  # (T, N, 2) predictions along a video
-             video_gt: np.ndarray | None = None,  # (T, N, 2) its ground truth
+             video_pred: np.ndarray | list | None = None,  # (T, N, 2) predictions along a video, or a list of tracks
+             video_gt: np.ndarray | list | None = None,  # (T, N, 2) its ground truth (a list, with a list)
              threshold: float = 0.1,  # PCK threshold
              ) -> dict:
     "NME, PCK, per-point NME and, with a video, its NME and the jitter of predictions and ground truth and their ratio."
     norm = normalizer(gt, template)
     m, per = nme(pred, gt, norm)
-    out = {"nme": m, "pck": pck(pred, gt, norm, threshold), "jitter": None, "jitter_gt": None, "jitter_ratio": None,
-           "video_nme": None, "per_point_nme": per.tolist()}
+    out = {"normalizer": normalizer_name(template), "frames": len(_points(gt, "gt")), "nme": m,
+           "pck": pck(pred, gt, norm, threshold), "jitter": None, "jitter_gt": None, "jitter_ratio": None,
+           "video_nme": None, "sequence_frames": 0, "per_point_nme": per.tolist()}
     if (video_pred is None) != (video_gt is None): raise ValueError("give both video_pred and video_gt, or neither")
     if video_pred is not None:
-        vn = normalizer(video_gt, template)
-        out["jitter"], out["jitter_gt"] = jitter(video_pred, vn), jitter(video_gt, vn)
-        out["video_nme"] = nme(video_pred, video_gt, vn)[0]
+        vp, vg = (video_pred, video_gt) if isinstance(video_pred, (list, tuple)) else ([video_pred], [video_gt])
+        if len(vp) != len(vg): raise ValueError(f"video_pred has {len(vp)} tracks, video_gt {len(vg)}")
+        vn = [normalizer(g, template) for g in vg]
+        out["jitter"], out["jitter_gt"] = jitter_tracks(vp, vn), jitter_tracks(vg, vn)
+        if out["jitter"] is None: raise ValueError("jitter needs a track of at least 3 frames")
+        out["video_nme"] = nme(np.concatenate(vp), np.concatenate(vg), np.concatenate(vn))[0]
+        out["sequence_frames"] = int(sum(len(g) for g in vg))
         out["jitter_ratio"] = out["jitter"] / out["jitter_gt"] if out["jitter_gt"] > 0 else None
     return out
 
 def format_table(metrics: dict) -> str:
-    "The metrics as a small text table (per-point NME summarised by its worst point)."
-    rows = [("NME", metrics.get("nme")), ("PCK", metrics.get("pck")), ("jitter", metrics.get("jitter")),
-            ("jitter (ground truth)", metrics.get("jitter_gt")), ("jitter ratio", metrics.get("jitter_ratio")),
-            ("NME along the video", metrics.get("video_nme"))]
+    "The metrics as a small text table (per-point NME summarised by its worst point), headed by the normaliser."
+    rows = [("normaliser", metrics.get("normalizer")), ("frames scored", metrics.get("frames")),
+            ("NME", metrics.get("nme")), ("PCK", metrics.get("pck"))]
+    if "template_nme" in metrics: rows.append(("NME of the template alone", metrics["template_nme"]))
+    rows += [("jitter", metrics.get("jitter")), ("jitter (ground truth)", metrics.get("jitter_gt")),
+             ("jitter ratio", metrics.get("jitter_ratio")), ("NME along the sequences", metrics.get("video_nme"))]
+    if metrics.get("sequence_frames"): rows.append(("frames in sequences", metrics["sequence_frames"]))
     per = metrics.get("per_point_nme")
     if per: rows.append((f"worst point NME (#{int(np.argmax(per))})", float(np.max(per))))
+    rows = [(k, v) for k, v in rows if k not in ("normaliser", "frames scored") or v is not None]
     w = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:<{w}}  {'—' if v is None else f'{v:.4f}'}" for k, v in rows)
+    fmt = lambda v: "—" if v is None else v if isinstance(v, str) else str(v) if isinstance(v, (int, np.integer)) else f"{v:.4f}"
+    return "\n".join(f"{k:<{w}}  {fmt(v)}" for k, v in rows)

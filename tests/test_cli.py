@@ -8,6 +8,8 @@ import pytest
 
 from genlm.cli import main
 from genlm.metrics import jitter
+from genlm.predict import Predictions, load_predictions, save_predictions
+from genlm.template import get_template
 
 
 def genlm(*args, check=True):
@@ -50,6 +52,86 @@ def test_synth_train_predict_eval(tmp_path):
     m = json.loads((tmp_path / "m.json").read_text())
     assert {"nme", "pck", "jitter", "jitter_gt", "video_nme", "per_point_nme"} <= set(m) and len(m["per_point_nme"]) == 72
     assert 0 < m["nme"] < 1 and "nme" in r.stdout.lower()
+    assert m["normalizer"].startswith("inter-ocular") and "inter-ocular" in r.stdout and 0 < m["template_nme"] < 1
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    "A synthetic face set (5 test frames, a 5-frame video) and a 2-step tiny run on it."
+    d = tmp_path_factory.mktemp("own")
+    data, run = d / "data", d / "run"
+    assert main(["synth", "face", str(data), "--marked", "4", "--unmarked", "4", "--test", "5", "--video", "5", "--size", "32"]) == 0
+    assert main(["train", "--marked", str(data / "marked"), "--unmarked", str(data / "unmarked"), "--template", "face",
+                 "--out", str(run), "--preset", "tiny", "--steps", "2", "--device", "cpu"]) == 0
+    return data, run
+
+
+def _write_truth(path, ids, points):
+    "Ground truth in a format genlm predict writes, by its own writer."
+    p = Predictions(list(ids), np.asarray(points, np.float32), np.full((len(ids), 2), 32), get_template("face"))
+    return save_predictions(p, path)
+
+
+def _eval(capsys, *args):
+    rc = main(["eval", *map(str, args), "--device", "cpu"])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_eval_on_own_frames(tiny_run, tmp_path, capsys):
+    data, run = tiny_run
+    gt = np.load(data / "gt.npz")
+    frames = sorted((data / "test").glob("*.png"))
+    assert main(["eval", str(run), str(data), "--json", str(tmp_path / "synth.json"), "--device", "cpu"]) == 0
+    synth = json.loads((tmp_path / "synth.json").read_text())
+    for fmt, ids in ((".json", [str(f) for f in frames]),  # the frames' own paths
+                     (".csv", [f.name for f in frames]),  # file names only: matched by name
+                     (".npz", [f"elsewhere/{f.name}" for f in frames])):  # written from another folder
+        truth = _write_truth(tmp_path / f"truth{fmt}", ids[::-1], gt["test"][::-1])  # in another order
+        rc, out, err = _eval(capsys, run, data / "test", "--truth", truth, "--json", tmp_path / "m.json")
+        assert rc == 0, err
+        m = json.loads((tmp_path / "m.json").read_text())
+        assert m["nme"] == pytest.approx(synth["nme"], rel=1e-4) and m["template_nme"] == pytest.approx(synth["template_nme"], rel=1e-4)
+        assert m["normalizer"] == "inter-ocular (left_eye_outer–right_eye_outer)" and "inter-ocular" in out
+        assert m["frames"] == 5 and m["jitter"] is None  # a folder is no sequence unless --sequence says so
+    rc, out, err = _eval(capsys, run, data / "test", "--truth", tmp_path / "truth.csv", "--sequence", "--json", tmp_path / "m.json")
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert rc == 0 and m["jitter"] > 0 and m["jitter_gt"] > 0 and m["sequence_frames"] == 5 and "jitter" in out
+    # a video with ground truth on frames 0–3 of 5: a sequence of its own
+    _write_truth(tmp_path / "video.json", [f"clip/video.mp4#{k}" for k in range(4)], gt["video"][:4])
+    rc, out, err = _eval(capsys, run, data / "video.mp4", "--truth", tmp_path / "video.json", "--json", tmp_path / "m.json")
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert rc == 0, err
+    assert m["frames"] == 4 and m["sequence_frames"] == 4 and m["jitter_gt"] > 0 and "4 of 5 frames" in out
+    # a truth file written by genlm predict itself, then shifted
+    assert main(["predict", str(run), str(data / "test"), "--out", str(tmp_path / "pred.npz"), "--device", "cpu"]) == 0
+    ids, pts = load_predictions(tmp_path / "pred.npz")
+    _write_truth(tmp_path / "shifted.npz", ids, pts + [1.5, 0.0])
+    rc, out, err = _eval(capsys, run, data / "test", "--truth", tmp_path / "shifted.npz", "--json", tmp_path / "m.json")
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert rc == 0 and m["nme"] > 0 and np.allclose(m["per_point_nme"], m["nme"], rtol=1e-3)  # every point 1.5 px off
+
+
+def test_eval_refuses_bad_truth_before_predicting(tiny_run, tmp_path, capsys):
+    data, run = tiny_run
+    gt = np.load(data / "gt.npz")
+    names = [f.name for f in sorted((data / "test").glob("*.png"))]
+    _write_truth(tmp_path / "odd.json", names[:3] + ["999999.png", "no.png"], gt["test"])
+    rc, out, err = _eval(capsys, run, data / "test", "--truth", tmp_path / "odd.json")
+    assert rc == 2 and "frame 999999.png is not among the 5 files of SRC" in err and "2 of 5 ground-truth frames" in err and not out
+    _write_truth(tmp_path / "late.json", [f"video.mp4#{k}" for k in range(5)] + ["video.mp4#7"], np.concatenate([gt["video"], gt["video"][:1]]))
+    rc, out, err = _eval(capsys, run, data / "video.mp4", "--truth", tmp_path / "late.json")  # the video has 5 frames
+    assert rc == 2 and "frame video.mp4#7 is not among the 5 frames read" in err
+    np.savez(tmp_path / "ten.npz", ids=np.array(names), landmarks=np.zeros((5, 10, 2)))
+    rc, out, err = _eval(capsys, run, data / "test", "--truth", tmp_path / "ten.npz")
+    assert rc == 2 and "10 points per frame, but the run's template 'face' has 72" in err
+    rc, out, err = _eval(capsys, run, data / "test")
+    assert rc == 2 and "no gt.npz there; pass --truth FILE" in err and "genlm synth" in err
+    rc, out, err = _eval(capsys, run, data / "test", "--truth", tmp_path / "truth.txt")
+    assert rc == 2 and "unknown format '.txt'" in err
+    (tmp_path / "broken.json").write_text('{"frames": [{"landmarks": []}]}')
+    rc, out, err = _eval(capsys, run, data / "test", "--truth", tmp_path / "broken.json")
+    assert rc == 2 and "not a landmarks file" in err
 
 
 @pytest.mark.parametrize("args, message", [

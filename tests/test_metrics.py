@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from genlm.metrics import evaluate, format_table, jitter, nme, normalizer, pck
+from genlm.metrics import evaluate, format_table, jitter, jitter_tracks, match_frames, nme, normalizer, normalizer_name, pck
 from genlm.template import get_template
 
 
@@ -29,6 +29,28 @@ def test_normalizer():
     np.testing.assert_allclose(normalizer(g, "face")[1], np.linalg.norm((face.points[35] - face.points[27]) * 50 + [6, 8]))
     h = np.array([[[1.0, 2.0], [9.0, 4.0], [3.0, 20.0]]])  # bbox 8 × 18
     np.testing.assert_allclose(normalizer(h, "foot"), [12.0])
+
+
+def test_normalizer_says_which():
+    assert normalizer_name("face") == "inter-ocular (left_eye_outer–right_eye_outer)"
+    assert normalizer_name("hand") == normalizer_name("foot") == "sqrt(box area)"
+    face = get_template("face")
+    assert evaluate(np.stack([face.points] * 2) * 40 + 64, np.stack([face.points] * 2) * 40 + 64, face)["normalizer"].startswith("inter-ocular")
+    assert "sqrt(box area)" in format_table(evaluate(np.ones((1, 3, 2)), np.array([[[0, 0], [3, 1], [1, 12.0]]]), "hand"))
+
+
+def test_match_frames_by_id_then_name():
+    have = ["/x/a/000.png", "/x/a/001.png", "/v/clip.mp4#0", "/v/clip.mp4#1"]
+    assert match_frames(["001.png", "/x/a/000.png", "elsewhere/clip.mp4#1", "clip.mp4#9"], have).tolist() == [1, 0, 3, -1]
+    with pytest.raises(ValueError, match="2 frames are named"):
+        match_frames(["000.png"], ["a/000.png", "b/000.png"])
+
+
+def test_jitter_pooled_over_tracks():
+    a, b = np.zeros((4, 1, 2)), np.zeros((6, 1, 2))
+    a[1, 0] = [0.0, 2.0]  # second differences 4, 2 → jitter 3 over 2; b: 0 over 4
+    assert jitter_tracks([a, b, a[:2]], [1.0, 1.0, 1.0]) == pytest.approx(3 * 2 / 6)
+    assert jitter_tracks([a[:2]], [1.0]) is None
 
 
 def test_jitter_constant_velocity_is_zero():

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from genlm.config import CKPT_META
-from genlm.dashboard import Dashboard, has_frontend
+from genlm.dashboard import Dashboard, has_frontend, loss_panel, robust_range, step_grid
 from genlm.learner import Learner
 from genlm.train import Callback, make_trainer
 
@@ -42,7 +42,12 @@ def test_widgets_show_images_and_curves(tmp_path, objective):
     assert all(len(d.x) == 2 and len(d.y) == 2 for d in dash.figure.data)
     assert "step 2/2" in dash.status.value and dash.stop_button.disabled
     dash.log_box.value = False
-    assert dash.figure.layout.yaxis.type == "linear"
+    assert dash.figure.layout.yaxis.type == "linear" and dash.figure.layout.yaxis4.type == "linear"
+    # the grid is shown at its own pixel size (never stretched to the cell), the caption names its tiles
+    g = step_grid(tr.model, dash.images, 2, 3)  # 32 px frames → 96 px tiles
+    assert (dash.image.layout.width, dash.image.layout.height) == (f"{g.shape[1]}px", f"{g.shape[0]}px")
+    assert "paint found on M" in dash.caption.value and ("rec M" in dash.caption.value) == (objective == "paper")
+    assert {loss_panel(d.name) for d in dash.figure.data} == {0, 1, 2, 3}
 
 
 def test_stop_button_ends_training_and_writes_checkpoint(tmp_path):
@@ -53,6 +58,15 @@ def test_stop_button_ends_training_and_writes_checkpoint(tmp_path):
     assert tr.step == 3
     assert json.loads((tmp_path / CKPT_META).read_text())["step"] == 3
     assert dash.stop_button.description == "stopped"
+    assert dash.status.value.startswith("stopped: step 3/100") and f"checkpoint in {tmp_path}" in dash.status.value
+    assert "left" not in dash.status.value
+
+
+def test_each_panel_range_ignores_a_few_tiny_values():
+    spring = np.r_[1e-12, 1e-10, np.geomspace(1e-3, 1e-2, 50)]
+    lo, hi = robust_range([spring])
+    assert -3.3 < lo < -2.9 and -2.1 < hi < -1.9  # log10 units: 1e-12 does not stretch the axis
+    assert loss_panel("g_spring") != loss_panel("g_gan_U") != loss_panel("d_U")
 
 
 def test_refreshes_are_throttled(tmp_path):

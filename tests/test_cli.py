@@ -22,10 +22,14 @@ def test_synth_train_predict_eval(tmp_path):
     data, run = tmp_path / "data", tmp_path / "run"
     genlm("synth", "face", data, "--marked", 8, "--unmarked", 8, "--test", 4, "--video", 6, "--size", 32)
     assert len(list((data / "marked").glob("*.png"))) == 8 and (data / "gt.npz").exists()
-    genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--template", "face", "--out", run,
-          "--preset", "tiny", "--steps", 3, "--device", "cpu")
+    r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--template", "face", "--out", run,
+              "--preset", "tiny", "--steps", 3, "--device", "cpu")
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 3
-    assert (run / "log.csv").exists()
+    assert (run / "log.csv").exists() and (run / "paint.png").exists() and (run / "best" / "checkpoint.json").exists()
+    assert "paint colours (" in r.stdout and "of 7 marked frames" in r.stdout  # 8 frames, one held out
+    assert "label-free score on 1 held-out marked frames: best" in r.stdout
+    r = genlm("eval", run, "--marked", data / "marked", "--device", "cpu")
+    assert "label-free score on 8 marked frames" in r.stdout and "undeformed template" in r.stdout
     r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--template", "face", "--out", run,
               "--preset", "tiny", "--steps", 5, "--device", "cpu", "--resume")
     assert "resuming" in r.stdout and json.loads((run / "checkpoint.json").read_text())["step"] == 5
@@ -145,6 +149,7 @@ def test_eval_refuses_bad_truth_before_predicting(tiny_run, tmp_path, capsys):
     (["synth", "face", "{tmp}/d", "--marked", "0"], "--marked"),
     (["predict", "{tmp}/missing-run", "{tmp}", "--out", "{tmp}/p.json"], "missing-run"),
     (["eval", "{tmp}", "{tmp}"], "gt.npz"),
+    (["eval", "{tmp}"], "nothing to score"),
 ])
 def test_bad_arguments_say_what_to_do(tmp_path, capsys, args, message):
     assert main([a.format(tmp=tmp_path) for a in args]) == 2

@@ -144,7 +144,7 @@ def test_sampler_shapes_range_determinism(folder, video):
     m, u = load_frames(video, 16, progress=False), load_frames(folder, 16, progress=False)
     a, b = UnpairedSampler(m, u, batch=4, seed=1), UnpairedSampler(m, u, batch=4, seed=1)
     for _ in range(3):
-        (m1, u1), (m2, u2) = a.sample(), b.sample()
+        (m1, u1, _), (m2, u2, _) = a.sample(), b.sample()
         assert m1.shape == u1.shape == (4, 3, 16, 16) and m1.dtype == torch.float32
         assert m1.min() >= -1 and m1.max() <= 1 and u1.min() >= -1 and u1.max() <= 1
         assert torch.equal(m1, m2) and torch.equal(u1, u2)

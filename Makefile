@@ -14,7 +14,7 @@ $(STAMP): settings.ini setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,interchange]"
 	touch $(STAMP)
 
 # The demo: synthesise faces, train the cpu preset, predict on held-out frames and a video, measure.

@@ -24,6 +24,6 @@ setup(
     package_dir={"genlm": "genlm", "genlm.templates": "templates"},
     package_data={"genlm.templates": ["*.json"]},
     install_requires=c["requirements"].split(),
-    extras_require={"dev": c["dev_requirements"].split(), "pytorch3d": c["pytorch3d_requirements"].split()},
+    extras_require={k.removesuffix("_requirements"): c[k].split() for k in c if k.endswith("_requirements") and k != "requirements"},
     entry_points={"console_scripts": c["console_scripts"].split(), "nbdev": ["genlm=genlm._modidx:d"]},
 )

@@ -150,6 +150,9 @@ def test_eval_refuses_bad_truth_before_predicting(tiny_run, tmp_path, capsys):
     (["predict", "{tmp}/missing-run", "{tmp}", "--out", "{tmp}/p.json"], "missing-run"),
     (["eval", "{tmp}", "{tmp}"], "gt.npz"),
     (["eval", "{tmp}"], "nothing to score"),
+    (["predict", "{tmp}/missing-run", "{tmp}", "--out", "{tmp}/p.coco.jsn"], "unknown format '.jsn'"),
+    (["export", "{tmp}/missing-run", "{tmp}/m.pt"], "expected FILE.onnx"),
+    (["export", "{tmp}/missing-run", "{tmp}/m.onnx"], "missing-run"),
 ])
 def test_bad_arguments_say_what_to_do(tmp_path, capsys, args, message):
     assert main([a.format(tmp=tmp_path) for a in args]) == 2
@@ -164,6 +167,6 @@ def test_bad_smoothing_window_is_refused(capsys, value):
 
 
 def test_help_for_every_command():
-    for cmd in ("synth", "train", "predict", "eval", "templates"):
+    for cmd in ("synth", "train", "predict", "eval", "templates", "export"):
         r = genlm(cmd, "--help")
         assert "usage: genlm " + cmd in r.stdout

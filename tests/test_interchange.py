@@ -130,3 +130,29 @@ def test_predict_cli_writes_each_format_and_refuses_missing_extra(tmp_path, caps
     assert main(["predict", str(tmp_path / "missing-run"), str(data / "test"), "--out", str(tmp_path / "q.h5")]) == 2
     err = capsys.readouterr().err
     assert "pip install 'genlm[interchange]'" in err and "missing-run" not in err  # refused before the run is read
+
+
+def test_export_onnx_runs_at_parity_in_onnxruntime(tmp_path, capsys):
+    import onnxruntime as ort
+    import torch
+    from genlm.cli import main
+    from genlm.interchange import CROP
+    from genlm.predict import Landmarker
+    from genlm.template import Template
+    data, run = tmp_path / "data", tmp_path / "run"
+    assert main(["synth", "face", str(data), "--marked", "3", "--unmarked", "3", "--test", "2", "--size", "32"]) == 0
+    assert main(["train", "--marked", str(data / "marked"), "--unmarked", str(data / "unmarked"), "--template", "face",
+                 "--out", str(run), "--preset", "tiny", "--steps", "2", "--device", "cpu"]) == 0
+    assert main(["export", str(run), str(tmp_path / "m.onnx")]) == 0 and "wrote" in capsys.readouterr().out
+    s = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    lm = Landmarker.load(run, device="cpu", precision="fp32")
+    with torch.no_grad():  # weights away from the template's start, so that parity is not parity of zeros
+        last = [m for m in lm.net.modules() if isinstance(m, torch.nn.Linear)][-1]
+        assert last.weight.abs().max() > 0
+    x = torch.randint(0, 256, (7, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    for b in (1, 7):  # the batch is dynamic
+        y = s.run(None, {"images": x[:b].numpy()})[0]
+        assert y.shape == (b, 72, 2) and np.abs(y - lm.predict_tensor(x[:b]).numpy()).max() <= 1e-4
+    meta = s.get_modelmeta().custom_metadata_map
+    assert meta["genlm.size"] == "32" and meta["genlm.crop"] == CROP
+    assert np.allclose(Template.from_dict(json.loads(meta["genlm.template"])).points, lm.template.points)

@@ -17,16 +17,17 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .data import VIDEO_EXTS, to_float
+from .data import VIDEO_EXTS, iter_squares, to_float
 from .predict import FORMATS as OWN_FORMATS
 from .predict import Landmarker, Predictions
 from .predict import save_predictions as save_own
 from .template import Template, atomic_write
 
 # %% auto #0
-__all__ = ['EXTRA', 'CONVERTERS', 'FORMATS', 'CROP', 'MissingExtra', 'need', 'point_scores', 'frame_source', 'to_dlc_frame',
-           'write_dlc_h5', 'write_dlc_csv', 'to_coco_dict', 'write_coco', 'to_sleap_labels', 'write_slp', 'write_nwb',
-           'format_of', 'check_output', 'save_predictions', 'Uint8Landmarks', 'onnx_metadata', 'to_onnx', 'export_onnx']
+__all__ = ['EXTRA', 'CONVERTERS', 'FORMATS', 'CROP', 'TAU', 'MissingExtra', 'need', 'point_scores', 'frame_source',
+           'to_dlc_frame', 'write_dlc_h5', 'write_dlc_csv', 'to_coco_dict', 'write_coco', 'to_sleap_labels',
+           'write_slp', 'write_nwb', 'format_of', 'check_output', 'save_predictions', 'Uint8Landmarks', 'onnx_metadata',
+           'to_onnx', 'export_onnx', 'mirror_disagreement', 'likelihood_of', 'mirror_likelihood']
 
 # %% ../nbs/16_interchange.ipynb #d1598930
 EXTRA = "pip install 'genlm[interchange]'"
@@ -211,3 +212,30 @@ def export_onnx(run: Path | str,  # a run folder or checkpoint, as `Landmarker.l
     need("onnx", "ONNX exports"); need("onnxscript", "ONNX exports")
     lm = Landmarker.load(run, device="cpu", precision="fp32")
     return to_onnx(lm.net, lm.template, lm.size, path)
+
+# %% ../nbs/16_interchange.ipynb #9df7a545
+TAU = 0.05  # normalised units (2.5% of the square's side): the mirror disagreement at which likelihood is 1/e
+
+def mirror_disagreement(lm: Landmarker, images: Tensor, batch: int = 64) -> Tensor:
+    "Per point (B,N), normalised: distance between a frame's landmarks and its mirror image's mapped back."
+    idx = torch.from_numpy(lm.template.mirror_index())
+    y, m = lm.predict_tensor(images, batch), lm.predict_tensor(images.flip(-1), batch)
+    return (y - m[:, idx] * m.new_tensor([-1.0, 1.0])).norm(dim=-1)
+
+def likelihood_of(d, tau: float = TAU) -> np.ndarray:
+    "DeepLabCut-style likelihood in [0, 1] of mirror disagreements `d` (normalised): exp(−d / tau)."
+    return np.exp(-np.asarray(d, np.float64) / tau)
+
+# %% ../nbs/16_interchange.ipynb #08a3ea33
+def mirror_likelihood(lm: Landmarker, src, batch: int = 64, crop: str | tuple = "center") -> np.ndarray:
+    "(n, N) likelihood of every frame of `src` (as `lm.predict` reads it) from the agreement with its mirror."
+    lm.template.mirror_index()  # refuse an asymmetric template before decoding
+    out, squares = [], []
+    def flush():
+        out.append(mirror_disagreement(lm, torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2), batch).numpy()); squares.clear()
+    for _, sq, _, _ in iter_squares(src, lm.size, crop):
+        squares.append(sq)
+        if len(squares) == 8 * batch: flush()
+    if squares: flush()
+    if not out: raise ValueError(f"{src!s}: no readable frames")
+    return likelihood_of(np.concatenate(out))

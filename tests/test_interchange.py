@@ -125,7 +125,12 @@ def test_predict_cli_writes_each_format_and_refuses_missing_extra(tmp_path, caps
         assert main(["predict", str(run), str(data / "test"), "--out", str(tmp_path / f"p{suffix}"), "--device", "cpu"]) == 0
     df = pd.read_hdf(tmp_path / "p.h5")
     assert np.abs(np.stack([df.xs(c, level="coords", axis=1).to_numpy() for c in "xy"], -1) - own).max() < TOL
-    capsys.readouterr()
+    lik = df.xs("likelihood", level="coords", axis=1).to_numpy()  # face has symmetry pairs: mirror agreement
+    assert lik.shape == (3, 72) and ((lik > 0) & (lik <= 1)).all() and (lik < 1).any()
+    assert "lowest likelihood (mirror agreement), to review first" in capsys.readouterr().out
+    assert main(["predict", str(run), str(data / "test"), "--out", str(tmp_path / "f.h5"), "--flip", "--device", "cpu"]) == 0
+    assert (pd.read_hdf(tmp_path / "f.h5").xs("likelihood", level="coords", axis=1).to_numpy() == 1.0).all()  # --flip: none estimated
+    assert "likelihood 1.0: no confidence estimated" in capsys.readouterr().out
     monkeypatch.setitem(sys.modules, "tables", None)
     assert main(["predict", str(tmp_path / "missing-run"), str(data / "test"), "--out", str(tmp_path / "q.h5")]) == 2
     err = capsys.readouterr().err

@@ -170,3 +170,16 @@ def test_help_for_every_command():
     for cmd in ("synth", "train", "predict", "eval", "templates", "export"):
         r = genlm(cmd, "--help")
         assert "usage: genlm " + cmd in r.stdout
+
+
+def test_train_with_the_residual_paint_finder(tmp_path):
+    data, run = tmp_path / "data", tmp_path / "run"
+    genlm("synth", "face", data, "--marked", 10, "--unmarked", 10, "--test", 2, "--size", 64, "--paint", "thin")
+    r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--template", "face", "--out", run,
+              "--preset", "tiny", "--steps", 2, "--device", "cpu", "--set", "paint_finder=residual")
+    assert "fitted to the frames (residual finder)" in r.stdout and "label-free score on 2 held-out" in r.stdout
+    r = genlm("eval", run, "--marked", data / "marked", "--device", "cpu")
+    assert "label-free score on 10 marked frames" in r.stdout
+    r = genlm("train", "--marked", data / "marked", "--unmarked", data / "unmarked", "--template", "face", "--out", tmp_path / "r2",
+              "--preset", "tiny", "--steps", 2, "--set", "paint_finder=residual", "--paint-tol", "0.3", check=False)
+    assert r.returncode == 2 and "paint_tol: not used" in r.stderr  # the residual finder has no colour tolerance

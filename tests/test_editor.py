@@ -192,7 +192,7 @@ def test_place_a_builtin_on_the_image():
     foot = get_template("foot")
     ed = TemplateEditor(np.zeros((90, 120, 3), np.uint8), template="foot", paint=False)  # the same loader as Learner's
     centre = lambda idx=slice(None): ed.template.points[idx].mean(0)
-    ed.step.value = 0.1; ed.buttons["right"].click(); ed.buttons["down "].click()
+    ed.step.value = 0.1; ed.buttons["move right"].click(); ed.buttons["move down"].click()
     np.testing.assert_allclose(centre(), foot.points.mean(0) + [0.1, 0.1], atol=1e-5)
     ed.buttons["shrink"].click()
     np.testing.assert_allclose(np.ptp(ed.template.points, 0), np.ptp(foot.points, 0) / 1.05, rtol=1e-4)

@@ -27,7 +27,8 @@ from genlm.predict import smooth_predictions, smooth_track
 from genlm.render import Renderer
 from genlm.synth import synth_frames, synth_video
 from genlm.template import get_template
-from genlm.train import GenLM, make_trainer, paint_terms
+from genlm.model import GenLM, paint_terms
+from genlm.train import make_trainer
 
 DEVICE = torch.device("cpu")  # set by --device; rungs 2 and 4–7 train there
 

@@ -4,7 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from genlm.editor import PICK_PX, SHORTCUTS, EditorState, TemplateEditor, click, display_size, drag, key_name
+from genlm.editing import EditorState
+from genlm.editor import PICK_PX, SHORTCUTS, TemplateEditor, click, display_size, drag, key_name
 from genlm.template import Line, Template, from_pixels, get_template, to_pixels
 
 

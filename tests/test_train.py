@@ -10,7 +10,8 @@ import torch
 
 from genlm.config import read_checkpoint
 from genlm.predict import Landmarker
-from genlm.train import NonFiniteLoss, make_trainer
+from genlm.model import NonFiniteLoss
+from genlm.train import make_trainer
 
 
 def images(n=6, size=32, seed=0):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import signal
 import threading
 import warnings
 from pathlib import Path
@@ -43,7 +44,7 @@ class Learner:
         self.model, self.cfg, self.template = self.trainer.model, self.trainer.cfg, self.trainer.model.template
         self.M, self.U = self.trainer.sampler.sets
         self.test = None if test is None else as_frames(test, self.cfg.size)
-        self.logs, self.images, self._thread, self._error = None, None, None, None
+        self.logs, self.images, self._thread, self._error, self._sigint = None, None, None, None, None
 
     @property
     def history(self) -> list[dict[str, float]]: return self.trainer.history
@@ -54,14 +55,28 @@ class Learner:
                 f"step {self.trainer.step}/{c.steps}, run {str(self.run)!r})")
 
     def wait(self) -> None:
-        "Wait for a background fit to end; interrupting the kernel stops it cleanly."
+        "Wait for a background fit to end. Interrupting the kernel (now, or while it trains) stops it after the current step, with a checkpoint."
         if self._thread is None: return
         try:
             while self._thread.is_alive(): self._thread.join(0.2)
         except KeyboardInterrupt:
             self.trainer.stop_requested = True; self._thread.join()
         self._thread, err, self._error = None, self._error, None
+        self._unhook_interrupt()
         if err is not None: raise err
+
+    def _hook_interrupt(self) -> None:
+        "While a background fit runs, the kernel's interrupt (SIGINT, seen only by the main thread) also asks it to stop."
+        if threading.current_thread() is not threading.main_thread() or self._sigint is not None: return
+        self._sigint = prev = signal.getsignal(signal.SIGINT)
+        def interrupt(sig, frame):
+            self.trainer.stop_requested = True  # the fit ends after this step and writes its checkpoint
+            if callable(prev): prev(sig, frame)  # and the running cell is interrupted as usual
+        signal.signal(signal.SIGINT, interrupt)
+
+    def _unhook_interrupt(self) -> None:
+        if self._sigint is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._sigint); self._sigint = None
 
     def step(self, n: int = 1) -> dict[str, float]:
         "Run `n` training steps (no callbacks, no checkpoint); returns the last step's losses."
@@ -92,6 +107,7 @@ class Learner:
         background = isinstance(cb, Dashboard) and cb.widgets if background is None else background
         if isinstance(cb, Dashboard) and cb.widgets and not cb.shown and _in_ipython(): _display(cb)  # from the main thread
         if background:
+            self._hook_interrupt()
             self._thread = threading.Thread(target=self._run_fit, args=(steps, cb), daemon=True, name="genlm-fit")
             self._thread.start()
         else:

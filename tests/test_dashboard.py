@@ -119,3 +119,21 @@ def test_learner_background_fit_stops_from_the_button(tmp_path):
     learn.wait()
     assert 2 <= learn.trainer.step < 10_000
     assert json.loads((tmp_path / CKPT_META).read_text())["step"] == learn.trainer.step
+
+
+def test_interrupting_the_kernel_stops_a_background_fit(tmp_path):
+    import signal
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own handler, as a kernel's main thread has
+    try:
+        learn = Learner(frames(0), frames(1), "face", preset="tiny", run=tmp_path, device="cpu", steps=10_000)
+        learn.fit(10_000, dashboard=Dashboard(every=3600), background=True)
+        deadline = time.monotonic() + 60
+        while learn.trainer.step < 2 and time.monotonic() < deadline: time.sleep(0.02)
+        with pytest.raises(KeyboardInterrupt):  # Kernel → Interrupt: the running cell is interrupted as before …
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        learn.wait()  # … and the background fit stops after its step, with a checkpoint
+        assert 2 <= learn.trainer.step < 10_000
+        assert json.loads((tmp_path / CKPT_META).read_text())["step"] == learn.trainer.step
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the hook is gone
+    finally:
+        signal.signal(signal.SIGINT, outer)

@@ -233,6 +233,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'genlm.learner.Learner.extend': ('learner.html#learner.extend', 'genlm/learner.py'),
                                'genlm.learner.Learner.fit': ('learner.html#learner.fit', 'genlm/learner.py'),
                                'genlm.learner.Learner.history': ('learner.html#learner.history', 'genlm/learner.py'),
+                               'genlm.learner.Learner.label_free': ('learner.html#learner.label_free', 'genlm/learner.py'),
                                'genlm.learner.Learner.landmarker': ('learner.html#learner.landmarker', 'genlm/learner.py'),
                                'genlm.learner.Learner.set_weights': ('learner.html#learner.set_weights', 'genlm/learner.py'),
                                'genlm.learner.Learner.show_batch': ('learner.html#learner.show_batch', 'genlm/learner.py'),

@@ -17,7 +17,7 @@ from .data import UnpairedSampler, as_frames, to_uint8
 from .draw import draw_landmarks
 from .predict import Landmarker
 from .template import Template, to_pixels
-from .train import CSVLogger, Callback, ProgressBar, SampleGrid, make_trainer
+from .train import CSVLogger, Callback, LabelFreeScore, ProgressBar, SampleGrid, make_trainer
 
 # %% auto #0
 __all__ = ['Learner']
@@ -48,6 +48,11 @@ class Learner:
 
     @property
     def history(self) -> list[dict[str, float]]: return self.trainer.history
+
+    @property
+    def label_free(self) -> LabelFreeScore | None:
+        "The run's label-free score on its held-out marked frames (`.text()`, `.best`, `.template_px`), if it holds some out."
+        return next((cb for cb in self.trainer.callbacks if isinstance(cb, LabelFreeScore)), None)
 
     def __repr__(self) -> str:
         c = self.cfg

@@ -146,6 +146,7 @@ class LabelFreeScore(Callback):
                 f"(kept in best/), {verdict} the undeformed template's {self.template_px:.2f} px")
 
     def on_train_begin(self, tr):
+        tr.run.mkdir(parents=True, exist_ok=True)
         self.M = to_float(self.frames.to(tr.device))
         self.P = None if self.paint is None else self.paint.to(tr.device).float() / 255
         self.template_px = float(label_free_score(tr.model, self.M, self.P, template=True).mean())

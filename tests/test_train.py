@@ -120,3 +120,21 @@ def test_ddp_two_gloo_processes_keep_weights_identical(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     w0, w1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     assert torch.equal(w0, w1)
+
+
+def test_the_paint_loss_is_lowest_at_the_truth():
+    "On thin, single-colour synthetic paint (its true soft map), the truth beats the template, scaled, shrunk and shifted answers."
+    from genlm.config import make_config
+    from genlm.model import GenLM, paint_distance
+    from genlm.synth import synth_frames
+    from genlm.template import get_template
+    torch.manual_seed(0)
+    t = get_template("face")
+    _, gt, alpha = synth_frames("face", 8, 64, marked=True, seed=3, paint="thin", alpha=True)
+    m = GenLM(t, make_config("tiny", size=64, paint_finder="residual"))
+    gt = torch.tensor(gt, dtype=torch.float32)
+    c = gt.mean(1, keepdim=True)
+    candidates = [gt, torch.tensor(t.points)[None].expand_as(gt), c + 0.81 * (gt - c), c + 1.1 * (gt - c), gt + torch.tensor([0.06, 0.0])]
+    P = torch.tensor(alpha, dtype=torch.float32)[:, None] / 255  # (8, 1, 64, 64) the paint as drawn
+    scores = torch.stack([paint_distance(m, x, P, per_frame=True) for x in candidates])  # (candidates, frames)
+    assert (scores.argmin(0) == 0).all(), scores

@@ -2,7 +2,9 @@
 synthetic frames with ground truth (templates with symmetry pairs), for the plain and the --flip prediction.
 
     python bench/confidence.py RUN [--region face] [--frames 1000] [--seed 11]
+    python bench/confidence.py RUN --data runs/devset        # the semi-real development set's test frames
 """
+from pathlib import Path
 import argparse
 
 import numpy as np
@@ -12,6 +14,8 @@ from scipy.stats import spearmanr
 from genlm.interchange import mirror_disagreement
 from genlm.predict import Landmarker
 from genlm.synth import synth_frames
+from genlm.data import load_frames
+from genlm.template import from_pixels
 
 
 def main():
@@ -20,10 +24,16 @@ def main():
     ap.add_argument("--region", default="face")
     ap.add_argument("--frames", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--data", type=Path, help="a folder in genlm synth's layout (test/ and gt.npz), e.g. runs/devset, instead of synthetic frames")
     a = ap.parse_args()
     lm = Landmarker.load(a.run, device="cpu")
-    im, gt = synth_frames(a.region, a.frames, lm.size, seed=a.seed, stream=(6,))  # a stream no training set uses
-    x = torch.from_numpy(im).permute(0, 3, 1, 2).contiguous()
+    if a.data:  # square frames: the normalised ground truth is the pixels' mapped through the frame size
+        g = np.load(a.data / "gt.npz")
+        x, size = load_frames(a.data / "test", lm.size, progress=False).frames, int(g["size"])
+        gt, a.region, a.frames = from_pixels(g["test"], (size, size)), str(a.data), len(x)
+    else:
+        im, gt = synth_frames(a.region, a.frames, lm.size, seed=a.seed, stream=(6,))  # a stream no training set uses
+        x = torch.from_numpy(im).permute(0, 3, 1, 2).contiguous()
     d = mirror_disagreement(lm, x).numpy()  # (n, N)
     for name, flip in (("plain", False), ("--flip", True)):
         e = np.linalg.norm(lm.predict_tensor(x, flip=flip).numpy() - gt, axis=-1)  # (n, N) true error, normalised

@@ -307,5 +307,10 @@ def _spread(src, n: int) -> list[np.ndarray]:
     if isinstance(src, (np.ndarray, torch.Tensor)):
         x = torch.as_tensor(src)
         frames = list((x.permute(0, 2, 3, 1) if x.shape[1] == 3 else x).numpy())
-    else: frames = [f for _, f in iter_frames(src)]
-    return [frames[i] for i in np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
+        return [frames[i] for i in np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
+    kept, stride = [], 1  # decoded as it goes: at most 2n full-resolution frames in memory, however long the video
+    for i, (_, f) in enumerate(iter_frames(src)):
+        if i % stride: continue
+        kept.append(f)
+        if len(kept) == 2 * n: kept, stride = kept[::2], 2 * stride
+    return kept[::max(1, len(kept) // n)][:n]

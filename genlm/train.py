@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import time
 import warnings
 from contextlib import nullcontext
@@ -19,11 +20,11 @@ from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_dev
 from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, paint_maps, to_float, to_uint8, with_paint
 from .losses import PaintFinder
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
-from .template import Template, get_template
+from .template import Template, atomic_write, get_template
 
 # %% auto #0
 __all__ = ['Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report', 'paint_text', 'WorseThanTemplate',
-           'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'fit_finder']
+           'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps', 'fit_finder']
 
 # %% ../nbs/10_train.ipynb #a93cf050
 class Callback:
@@ -286,7 +287,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     finder = None
     if cfg.paint_finder == "residual":  # fitted once on the run's own frames at source resolution; saved with the weights
         finder = PaintFinder(ck.tensors["model.paint_posterior"]) if resuming else fit_finder(marked, unmarked)
-        M = with_paint(M, *paint_maps(marked, cfg.size, finder, progress=True))
+        M = with_paint(M, *cached_paint_maps(marked, cfg.size, finder, run / "cache" / "paint.npz"))
     M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
     torch.manual_seed(cfg.seed)
     sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augment, device=dev)
@@ -296,6 +297,16 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     if len(held): tr.callbacks.append(LabelFreeScore(held.frames, tr.val_every, held.paint))
     if resuming: tr.resume(ck)
     return tr
+
+def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple[list[str], Tensor]:
+    "`paint_maps` of `src`, kept in `cache` and reused while the frames and the finder are the same."
+    key = hashlib.sha1(finder.posterior.numpy().tobytes()).hexdigest()
+    if cache.exists():
+        z = np.load(cache)
+        if str(z["key"]) == key and str(z["size"]) == str(size): return [str(i) for i in z["ids"]], torch.from_numpy(z["maps"])
+    ids, maps = paint_maps(src, size, finder, progress=True)
+    atomic_write(cache, lambda tmp: np.savez(tmp, key=key, size=size, ids=np.array(ids), maps=maps.numpy()))
+    return ids, maps
 
 def fit_finder(marked, unmarked, n: int = 64) -> PaintFinder:
     "A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source."

@@ -111,6 +111,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'genlm.data.iter_squares': ('data.html#iter_squares', 'genlm/data.py'),
                             'genlm.data.list_sources': ('data.html#list_sources', 'genlm/data.py'),
                             'genlm.data.load_frames': ('data.html#load_frames', 'genlm/data.py'),
+                            'genlm.data.memory_frames': ('data.html#memory_frames', 'genlm/data.py'),
                             'genlm.data.paint_maps': ('data.html#paint_maps', 'genlm/data.py'),
                             'genlm.data.to_float': ('data.html#to_float', 'genlm/data.py'),
                             'genlm.data.to_square': ('data.html#to_square', 'genlm/data.py'),

@@ -25,7 +25,7 @@ from .template import atomic_write
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'list_sources', 'Crop', 'to_square', 'iter_frames', 'video_fps', 'FrameSet', 'load_frames',
-           'iter_squares', 'as_frames', 'paint_maps', 'with_paint', 'to_float', 'to_uint8', 'augment',
+           'iter_squares', 'as_frames', 'memory_frames', 'paint_maps', 'with_paint', 'to_float', 'to_uint8', 'augment',
            'UnpairedSampler']
 
 # %% ../nbs/03_data.ipynb #f6a7006f
@@ -357,14 +357,18 @@ def as_frames(src, size: int, cache: Path | str | None = None, progress: bool = 
     return FrameSet(x.contiguous(), [f"#{i}" for i in range(n)], np.tile([h, w], (n, 1)), [Crop(0, 0, w, h)] * n)
 
 # %% ../nbs/03_data.ipynb #79407775
+def memory_frames(src) -> list[tuple[str, np.ndarray]] | None:
+    "(id, H×W×3 uint8) of frames already in memory (a FrameSet, or images as `as_frames` takes them), ids as `as_frames` gives; None for files."
+    if isinstance(src, FrameSet): return list(zip(src.ids, src.frames.permute(0, 2, 3, 1).numpy()))
+    if not isinstance(src, (np.ndarray, torch.Tensor)): return None
+    x = torch.as_tensor(src)
+    return [(f"#{i}", f.numpy()) for i, f in enumerate(x.permute(0, 2, 3, 1) if x.shape[1] == 3 else x)]
+
 def paint_maps(src, size: int, finder, crop: str | tuple = "center", progress: bool = False) -> tuple[list[str], torch.Tensor]:
     "Frame ids and soft paint maps (n, 1, size, size) uint8 of every readable frame of `src`, found at full resolution."
     ids, maps = [], []
-    if isinstance(src, FrameSet): frames = zip(src.ids, src.frames.permute(0, 2, 3, 1).numpy())  # already resized: found at that size
-    elif isinstance(src, (np.ndarray, torch.Tensor)):  # frames in memory, ids as `as_frames` gives them
-        x = torch.as_tensor(src)
-        frames = ((f"#{i}", f.numpy()) for i, f in enumerate(x.permute(0, 2, 3, 1) if x.shape[1] == 3 else x))
-    else: frames = iter_frames(src)
+    frames = memory_frames(src)  # a FrameSet is already resized: its paint is found at that size
+    if frames is None: frames = iter_frames(src)
     for fid, frame in tqdm(frames, desc="finding paint", unit="frame", disable=not progress, leave=False):
         m = finder(frame)  # (H, W) in [0, 1]
         k = max(1, round(min(frame.shape[:2]) / size))  # shrink factor: spread each stroke over the pixels merged into one

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_device, read_checkpoint, resume_config, save_checkpoint
-from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, paint_maps, to_float, to_uint8, with_paint
+from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, memory_frames, paint_maps, to_float, to_uint8, with_paint
 from .losses import PaintFinder
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
 from .template import Template, atomic_write, get_template
@@ -314,11 +314,8 @@ def fit_finder(marked, unmarked, n: int = 64) -> PaintFinder:
 
 def _spread(src, n: int) -> list[np.ndarray]:
     "Up to `n` H×W×3 frames spread evenly over a source (frames in memory or anything `iter_frames` reads)."
-    if isinstance(src, FrameSet): src = src.frames
-    if isinstance(src, (np.ndarray, torch.Tensor)):
-        x = torch.as_tensor(src)
-        frames = list((x.permute(0, 2, 3, 1) if x.shape[1] == 3 else x).numpy())
-        return [frames[i] for i in np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
+    mem = memory_frames(src)
+    if mem is not None: return [mem[i][1] for i in np.linspace(0, len(mem) - 1, min(n, len(mem))).round().astype(int)]
     kept, stride = [], 1  # decoded as it goes: at most 2n full-resolution frames in memory, however long the video
     for i, (_, f) in enumerate(iter_frames(src)):
         if i % stride: continue

@@ -22,6 +22,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'genlm.config': { 'genlm.config.Checkpoint': ('config.html#checkpoint', 'genlm/config.py'),
                               'genlm.config.Checkpoint.state': ('config.html#checkpoint.state', 'genlm/config.py'),
                               'genlm.config.Config': ('config.html#config', 'genlm/config.py'),
+                              'genlm.config.Config.augments': ('config.html#config.augments', 'genlm/config.py'),
                               'genlm.config.Config.check': ('config.html#config.check', 'genlm/config.py'),
                               'genlm.config.Config.ignored': ('config.html#config.ignored', 'genlm/config.py'),
                               'genlm.config._config_from': ('config.html#_config_from', 'genlm/config.py'),
@@ -244,10 +245,13 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'genlm.losses': { 'genlm.losses.PaintFinder': ('losses.html#paintfinder', 'genlm/losses.py'),
                               'genlm.losses.PaintFinder.__call__': ('losses.html#paintfinder.__call__', 'genlm/losses.py'),
                               'genlm.losses.PaintFinder.__init__': ('losses.html#paintfinder.__init__', 'genlm/losses.py'),
+                              'genlm.losses.PaintFinder.color_shares': ('losses.html#paintfinder.color_shares', 'genlm/losses.py'),
                               'genlm.losses.PaintFinder.fit': ('losses.html#paintfinder.fit', 'genlm/losses.py'),
+                              'genlm.losses.PaintFinder.maps': ('losses.html#paintfinder.maps', 'genlm/losses.py'),
                               'genlm.losses._chw': ('losses.html#_chw', 'genlm/losses.py'),
                               'genlm.losses._min_max': ('losses.html#_min_max', 'genlm/losses.py'),
                               'genlm.losses._residual_bins': ('losses.html#_residual_bins', 'genlm/losses.py'),
+                              'genlm.losses.assign_colors': ('losses.html#assign_colors', 'genlm/losses.py'),
                               'genlm.losses.dilate': ('losses.html#dilate', 'genlm/losses.py'),
                               'genlm.losses.l1': ('losses.html#l1', 'genlm/losses.py'),
                               'genlm.losses.l1_outside': ('losses.html#l1_outside', 'genlm/losses.py'),
@@ -487,4 +491,5 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.train.make_trainer': ('train.html#make_trainer', 'genlm/train.py'),
                              'genlm.train.paint_report': ('train.html#paint_report', 'genlm/train.py'),
                              'genlm.train.paint_text': ('train.html#paint_text', 'genlm/train.py'),
-                             'genlm.train.sample_grid': ('train.html#sample_grid', 'genlm/train.py')}}}
+                             'genlm.train.sample_grid': ('train.html#sample_grid', 'genlm/train.py'),
+                             'genlm.train.set_finder': ('train.html#set_finder', 'genlm/train.py')}}}

@@ -81,6 +81,8 @@ def _cmd_train(a: argparse.Namespace) -> None:
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
     if a.resume and exists: print(f"resuming {run} at step {tr.step} of {tr.cfg.steps}")
     print(paint_text(paint_report(tr.model, tr.sampler.sets[0], run / "paint.png")))
+    sets = tr.sampler.sets
+    print(f"augmentation {'on' if tr.sampler.augment else 'off'} (augment={tr.cfg.augment}; {len(sets[0])} marked, {len(sets[1])} unmarked frames)")
     try: tr.fit()
     except NonFiniteLoss as e: raise CLIError(str(e)) from None
     except KeyboardInterrupt:

@@ -21,15 +21,18 @@ from torch import Tensor
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'DEFAULTS', 'IGNORED', 'PRESETS', 'DEFAULT_PRESET', 'Device',
-           'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help', 'parse_setting', 'add_settings',
-           'settings_from', 'pick_device', 'Checkpoint', 'save_checkpoint', 'read_checkpoint', 'resume_config']
+__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'Augment', 'SMALL_SET', 'DEFAULTS', 'IGNORED', 'PRESETS', 'DEFAULT_PRESET',
+           'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help', 'parse_setting',
+           'add_settings', 'settings_from', 'pick_device', 'Checkpoint', 'save_checkpoint', 'read_checkpoint',
+           'resume_config']
 
 # %% ../nbs/01_config.ipynb #38a1c287
 Objective = Literal["genlm", "paper"]
 Output = Literal["similarity", "offsets"]
 Backend = Literal["torch", "pytorch3d"]
 Finder = Literal["colour", "residual"]
+Augment = Literal["auto", "on", "off"]
+SMALL_SET = 1000  # fewer frames than this in a set: augment="auto" augments (measured: helps at 300 a side, bench/RESULTS.md)
 
 @dataclass
 class Config:
@@ -56,12 +59,12 @@ class Config:
     lambda_gl1: float = 10.0  # weight of G's L1 to M outside the dilated paint (genlm)
     lambda_unmarked: float = 0.0  # weight of the paper's unmarked branch in genlm (D_M on R(L(U), U), cycle to U)
     paint_k: int = 128  # paint pixels sampled per image and colour (genlm)
-    paint_finder: Finder = "colour"  # how paint is found: "colour" (each line's colour within paint_tol) or "residual" (fitted to the data, at source resolution)
+    paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution) or "colour" (each line's colour within paint_tol)
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)
     renderer: Backend = "torch"  # renderer backend: "torch" or "pytorch3d"
     learn_paint: bool = False  # make the renderer's paint colour, width and softness learnable (trained with G)
-    augment: bool = False  # light colour/affine augmentation of both sets (for few frames)
+    augment: Augment = "auto"  # light colour/affine augmentation of both sets: "auto" (when a set has under 1000 frames), "on" or "off"
     holdout: int = 32  # marked frames held out of training for the label-free score (at most a fifth; 0: none)
     seed: int = 0  # seeds the weights and the batches
 
@@ -76,6 +79,10 @@ class Config:
         for name in ("batch", "steps"):
             if getattr(self, name) < 1: raise ValueError(f"{name}: expected at least 1, got {getattr(self, name)}")
         return self
+
+    def augments(self, frames: int) -> bool:
+        "Whether a run augments its frames, given the smaller set's size (augment='auto': under SMALL_SET frames)."
+        return self.augment == "on" or (self.augment == "auto" and frames < SMALL_SET)
 
     def ignored(self) -> tuple[str, ...]:
         "The settings this objective and output form do not use."
@@ -187,6 +194,8 @@ def save_checkpoint(run: Path | str, cfg: Config, template: Template, tensors: d
 
 def _config_from(d: dict) -> Config:
     d = {_RENAMED.get(k, k): v for k, v in d.items() if k not in _RUNTIME}
+    if isinstance(d.get("augment"), bool): d["augment"] = "on" if d["augment"] else "off"  # saved before "auto"
+    d.setdefault("paint_finder", "colour")  # runs saved before the residual finder found paint by colour
     return Config(**{k: v for k, v in d.items() if k in DEFAULTS})
 
 def read_checkpoint(path: Path | str) -> Checkpoint:

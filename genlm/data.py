@@ -214,7 +214,7 @@ def video_fps(path: str | Path, default: float = 25.0) -> float:
 class FrameSet:
     "Frames of a source resized to S×S: uint8 tensor (n, 3, S, S) in memory or memmapped, with ids, sizes and crops."
     def __init__(self, frames: torch.Tensor, ids: list[str], sizes: np.ndarray, crops: list[Crop], skipped: int = 0,
-                 paint: torch.Tensor | None = None):  # soft paint maps (n, 1, S, S) uint8 (255: certain), see `paint_maps`
+                 paint: torch.Tensor | None = None):  # soft paint maps (n, C, S, S) uint8 (255: certain), see `paint_maps`
         if frames.dtype != torch.uint8 or frames.ndim != 4 or frames.shape[1] != 3:
             raise ValueError(f"expected uint8 frames (n, 3, S, S), got {frames.dtype} {tuple(frames.shape)}")
         self.frames, self.ids, self.sizes, self.crops, self.skipped, self.paint = frames, ids, sizes, crops, skipped, paint
@@ -365,16 +365,17 @@ def memory_frames(src) -> list[tuple[str, np.ndarray]] | None:
     return [(f"#{i}", f.numpy()) for i, f in enumerate(x.permute(0, 2, 3, 1) if x.shape[1] == 3 else x)]
 
 def paint_maps(src, size: int, finder, crop: str | tuple = "center", progress: bool = False) -> tuple[list[str], torch.Tensor]:
-    "Frame ids and soft paint maps (n, 1, size, size) uint8 of every readable frame of `src`, found at full resolution."
+    "Frame ids and soft paint maps (n, C, size, size) uint8 of every readable frame of `src`, found at full resolution."
     ids, maps = [], []
     frames = memory_frames(src)  # a FrameSet is already resized: its paint is found at that size
     if frames is None: frames = iter_frames(src)
     for fid, frame in tqdm(frames, desc="finding paint", unit="frame", disable=not progress, leave=False):
-        m = finder(frame)  # (H, W) in [0, 1]
+        m = torch.as_tensor(finder(frame)).reshape(-1, *frame.shape[:2])  # (C, H, W) in [0, 1]
         k = max(1, round(min(frame.shape[:2]) / size))  # shrink factor: spread each stroke over the pixels merged into one
-        m = F.max_pool2d(torch.as_tensor(m)[None, None], 2 * k + 1, 1, k)[0, 0].numpy() if k > 1 else m  # the resize's reach
-        ids.append(fid); maps.append(to_square(np.round(np.clip(m, 0, 1) * 255).astype(np.uint8), size, crop)[0])
-    return ids, torch.from_numpy(np.stack(maps))[:, None]
+        if k > 1: m = F.max_pool2d(m[None], 2 * k + 1, 1, k)[0]  # the resize's reach
+        m = np.round(np.clip(m.numpy(), 0, 1) * 255).astype(np.uint8)
+        ids.append(fid); maps.append(np.stack([to_square(c, size, crop)[0] for c in m]))
+    return ids, torch.from_numpy(np.stack(maps))
 
 def with_paint(fs: FrameSet, ids: list[str], maps: torch.Tensor) -> FrameSet:
     "`fs` with its frames' paint maps attached (the ids must be the frames' own)."
@@ -401,7 +402,7 @@ def augment(
     shift: float = 0.03,  # translation, as a fraction of the image size
     scale: float = 0.04,  # zoom in 1 ± scale
     degrees: float = 4.0,  # rotation in ± degrees
-    paint: torch.Tensor | None = None,  # paint maps (B, 1, H, W) to move with the images (no colour jitter)
+    paint: torch.Tensor | None = None,  # paint maps (B, C, H, W) to move with the images (no colour jitter)
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     "Colour jitter and a small random affine warp per image; keeps shape and range. With `paint`: (images, paint), warped alike."
     B = x.shape[0]
@@ -446,11 +447,11 @@ class UnpairedSampler:
     def _batch(self, k: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         fs, idx = self.sets[k], self._indices(k)
         x = to_float(self._take(fs.frames, idx))
-        p = None if fs.paint is None else torch.as_tensor(self._take(fs.paint, idx)).float() / 255  # (B, 1, S, S) in [0, 1]
+        p = None if fs.paint is None else torch.as_tensor(self._take(fs.paint, idx)).float() / 255  # (B, C, S, S) in [0, 1]
         if not self.augment: return x, p
         return augment(x, self.g, paint=p) if p is not None else (augment(x, self.g), None)
 
     def sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        "One batch of marked and one of unmarked frames, (B, 3, S, S) each, and the marked frames' paint maps (B, 1, S, S) or None."
+        "One batch of marked and one of unmarked frames, (B, 3, S, S) each, and the marked frames' paint maps (B, C, S, S) or None."
         (M, P), (U, _) = self._batch(0), self._batch(1)
         return M, U, P

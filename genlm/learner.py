@@ -17,6 +17,7 @@ from .data import UnpairedSampler, as_frames, to_uint8
 from .draw import draw_landmarks
 from .predict import Landmarker
 from .template import Template, to_pixels
+import torch
 from .train import CSVLogger, Callback, LabelFreeScore, ProgressBar, SampleGrid, make_trainer
 
 # %% auto #0
@@ -127,12 +128,10 @@ class Learner:
     def show_batch(self, n: int = 4):
         "A matplotlib figure of `n` marked frames, their paint mask and `n` unmarked frames."
         from matplotlib.figure import Figure
-        M, U, P = UnpairedSampler(self.M, self.U, n, seed=self.cfg.seed + 1, augment=self.cfg.augment).sample()
-        if P is None:  # found by colour: each line colour's paint in that colour
-            colors = self.model.colors.cpu()  # (C, 3) paint colours in [0, 1]
-            mask = self.model.find_paint(M.to(self.trainer.device)).float().cpu()  # (n, C, H, W)
-            painted = (mask[..., None] * colors[None, :, None, None, :]).amax(1)  # (n, H, W, 3)
-        else: painted = P[:, 0, :, :, None].expand(-1, -1, -1, 3)  # the soft map found at source resolution, white = paint
+        M, U, P = UnpairedSampler(self.M, self.U, n, seed=self.cfg.seed + 1, augment=self.trainer.sampler.augment).sample()
+        if P is None: P = self.model.find_paint(M.to(self.trainer.device)).float().cpu()  # (n, C, H, W) found by colour
+        colors = self.model.colors.cpu() if P.shape[1] == len(self.model.colors) else torch.ones(1, 3)  # one map for all: white
+        painted = (P[..., None] * colors[None, :, None, None, :]).amax(1)  # (n, H, W, 3), each colour's paint in its colour
         rows = [("marked", to_uint8(M)), ("paint mask", (painted * 255).byte().numpy()), ("unmarked", to_uint8(U))]
         fig = Figure(figsize=(1.8 * n, 5.6))
         axes = fig.subplots(3, n, squeeze=False)

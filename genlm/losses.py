@@ -12,8 +12,8 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint',
-           'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'PaintFinder', 'sample_soft',
-           'dilate', 'l1_outside']
+           'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
+           'sample_soft', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -125,14 +125,25 @@ def _residual_bins(d: Tensor) -> Tensor:
     return (q[:, 0] * RESIDUAL_BINS + q[:, 1]) * RESIDUAL_BINS + q[:, 2]
 
 # %% ../nbs/05_losses.ipynb #089af7ba
+def assign_colors(d: Tensor, x: Tensor, colors: Tensor) -> tuple[Tensor, Tensor]:
+    "Index (B,H,W) of the paint colour (C,3 in [0,1]) each residual d (B,3,H,W) of frames x (0–255) points toward, and the cosine."
+    v = 255 * colors.to(x)[None, :, :, None, None] - (x - d)[:, None]  # (B, C, 3, H, W): background → each colour
+    cos = (d[:, None] * v).sum(2) / (v.norm(dim=2) * d.norm(dim=1)[:, None]).clamp_min(1e-6)
+    best, index = cos.max(1)
+    return index, best
+
 class PaintFinder:
     "P(paint | thin-structure residual), estimated from marked against unmarked frames; no colour tolerance."
-    def __init__(self, posterior: Tensor, k: int = 7):  # posterior: (RESIDUAL_BINS³,) P(paint) of each residual bin
+    def __init__(self, posterior: Tensor,  # (RESIDUAL_BINS³,) P(paint) of each residual bin
+                 colors: Tensor | None = None,  # (C, 3) in [0, 1]: one map per paint colour; None: one map for all
+                 k: int = 7):
         self.posterior, self.k = posterior.float(), k
+        self.colors = None if colors is None else torch.as_tensor(colors, dtype=torch.float32)
 
     @classmethod
-    def fit(cls, marked: list[np.ndarray], unmarked: list[np.ndarray], k: int = 7, z: float = 3.0) -> "PaintFinder":
-        "Count residual colours of marked and unmarked frames (H×W×3 uint8, any sizes) and keep the significant excess."
+    def fit(cls, marked: list[np.ndarray], unmarked: list[np.ndarray], colors: Tensor | None = None,
+            shares: Tensor | None = None, k: int = 7, z: float = 3.0) -> "PaintFinder":
+        "Count residual colours of marked and unmarked frames (H×W×3 uint8) and keep the significant excess; split by `colors` if the paint has them."
         n = RESIDUAL_BINS ** 3
         count = lambda frames: sum(torch.bincount(_residual_bins(thin_residual(_chw(f), k)).ravel(), minlength=n).double() for f in frames)
         smooth = lambda h: F.avg_pool3d(h.reshape(1, 1, *[RESIDUAL_BINS] * 3), 3, 1, 1, count_include_pad=False).ravel() * 27
@@ -140,11 +151,35 @@ class PaintFinder:
         r = hm.sum() / hu.sum()  # pixels of marked per pixel of unmarked
         hm, hu = smooth(hm), smooth(hu)  # neighbouring bins share counts: JPEG and shading noise
         excess = hm - r * hu - z * (hm + r * r * hu).sqrt()
-        return cls(torch.where(hm > 0, excess.clamp_min(0) / hm.clamp_min(1e-9), torch.zeros_like(hm)), k)
+        finder = cls(torch.where(hm > 0, excess.clamp_min(0) / hm.clamp_min(1e-9), torch.zeros_like(hm)), None, k)
+        if colors is None or len(colors) < 2: return finder
+        share = finder.color_shares(marked, unmarked, colors)
+        expected = torch.full((len(colors),), 1 / len(colors)) if shares is None else torch.as_tensor(shares, dtype=torch.float32)
+        return cls(finder.posterior, colors, k) if bool((share >= expected / 4).all()) else finder
+
+    def color_shares(self, marked: list[np.ndarray], unmarked: list[np.ndarray], colors: Tensor) -> Tensor:
+        "The share (C,) of the paint found in excess in `marked` over `unmarked` whose residual points clearly (cos > 0.9) toward each colour."
+        def mass(frames):  # found paint pointing toward each colour, per pixel
+            out, pixels = torch.zeros(len(colors), dtype=torch.float64), 0
+            for f in frames:
+                x = _chw(f); d = thin_residual(x, self.k)
+                index, cos = assign_colors(d, x, colors)
+                out += torch.bincount(index.ravel(), (self.posterior[_residual_bins(d)] * (cos > 0.9)).ravel().double(), len(colors))
+                pixels += d[0, 0].numel()
+            return out / pixels
+        excess = (mass(marked) - mass(unmarked)).clamp_min(0)
+        return (excess / excess.sum().clamp_min(1e-12)).float()
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        "The soft paint map (H, W) float32 in [0, 1] of an H×W×3 uint8 frame."
-        return self.posterior[_residual_bins(thin_residual(_chw(frame), self.k))][0].numpy()
+        "Soft paint maps (C, H, W) float32 in [0, 1] of an H×W×3 uint8 frame: one per paint colour, or one (1, H, W) for all."
+        return self.maps(_chw(frame))[0].numpy()
+
+    def maps(self, x: Tensor) -> Tensor:
+        "Soft paint maps (B, C or 1, H, W) in [0, 1] of frames x (B,3,H,W, 0–255, on the posterior's device)."
+        d = thin_residual(x, self.k)
+        p = self.posterior[_residual_bins(d)][:, None]  # (B, 1, H, W)
+        if self.colors is None: return p
+        return p * F.one_hot(assign_colors(d, x, self.colors)[0], len(self.colors)).permute(0, 3, 1, 2)
 
 def _chw(frame: np.ndarray) -> Tensor:
     "An H×W×3 uint8 frame as (1, 3, H, W) float."

@@ -63,22 +63,24 @@ class GenLM(nn.Module):
         self.pool_M, self.pool_U = ImagePool(cfg.pool_size), ImagePool(cfg.pool_size)
         if cfg.paint_finder == "residual":  # the finder fitted to this run's frames, saved with the weights
             self.register_buffer("paint_posterior", torch.zeros(RESIDUAL_BINS ** 3))
+            self.register_buffer("paint_by_color", torch.tensor(False))  # True: one map per colour, lines matched by colour
 
     @classmethod
     def from_checkpoint(cls, ck: Checkpoint) -> "GenLM":
         "The bundle of a checkpoint (`read_checkpoint`), with its weights."
-        m = cls(ck.template, ck.config)
-        m.load_state_dict(ck.state("model."))
+        m, state = cls(ck.template, ck.config), ck.state("model.")
+        if "paint_posterior" in state: state.setdefault("paint_by_color", torch.tensor(False))  # runs before colours were told apart
+        m.load_state_dict(state)
         return m
 
     def find_paint(self, M: Tensor) -> Tensor:
-        "The paint of each colour in marked frames M (B,3,H,W), by colour (paint_finder='colour'): boolean (B,C,H,W)."
-        if self.cfg.paint_finder != "colour": raise ValueError("this run finds paint at source resolution: use the frames' paint maps")
-        return paint_mask(M, self.colors, self.cfg.paint_tol)
+        "Paint in marked frames M (B,3,H,W in [−1, 1]) at their size: by colour, boolean (B,C,H,W); by the run's finder, soft (B,C or 1,H,W)."
+        if self.cfg.paint_finder == "colour": return paint_mask(M, self.colors, self.cfg.paint_tol)
+        return self.finder(M.device).maps((M.float() + 1) * 127.5)  # training uses maps found at source resolution instead
 
-    def finder(self) -> PaintFinder:
-        "The run's paint finder (paint_finder='residual')."
-        return PaintFinder(self.paint_posterior.cpu())
+    def finder(self, device: torch.device | str = "cpu") -> PaintFinder:
+        "The run's paint finder (paint_finder='residual'), on `device`."
+        return PaintFinder(self.paint_posterior.to(device), self.colors.to(device) if bool(self.paint_by_color) else None)
 
     def springs_of(self, pts: Tensor, rest: Tensor | None = None) -> Tensor:
         "The spring loss of landmarks `pts` (B,N,2), K × spring_scale, against `rest` (default: the template's)."
@@ -96,7 +98,7 @@ class StepImages:
     rec_U: Tensor | None = None  # (B, 3, S, S) G(fake M)
     pts_U: Tensor | None = None  # (B, N, 2) L_delta(U)
     rec_M: Tensor | None = None  # (B, 3, S, S) R(pts_M, G(M)): the paper's marked cycle
-    paint: Tensor | None = None  # (B, 1, S, S) M's soft paint maps in [0, 1], when found at source resolution
+    paint: Tensor | None = None  # (B, C, S, S) M's soft paint maps in [0, 1], when found at source resolution
 
 # %% ../nbs/09_model.ipynb #4727c2f0
 def paint_terms(m: GenLM, image: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -108,12 +110,13 @@ def paint_terms(m: GenLM, image: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, 
     return c.lambda_paint * paint_distance(m, pts, mask), m.springs_of(pts, rest), pts
 
 def paint_distance(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False) -> Tensor:
-    "The paint loss of landmarks `pts` against a boolean mask per colour (B,C,H,W) or a soft paint map (B,1,H,W)."
+    "The paint loss of landmarks `pts` against a boolean mask per colour (B,C,H,W), or soft maps per colour (B,C,H,W) or for all (B,1,H,W)."
     if mask.dtype == torch.bool:
         paint, valid = sample_paint(mask, m.cfg.paint_k)
         return paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
     paint, valid = sample_soft(mask, 4 * m.cfg.paint_k)
-    return paint_loss(pts, m.segments, torch.zeros_like(m.segment_color), paint, valid, max_line_distance=0.1, per_frame=per_frame)
+    color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
+    return paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame)
 
 # %% ../nbs/09_model.ipynb #fc39035e
 def unmarked_branch(m: GenLM, U: Tensor, weight: float) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:
@@ -129,10 +132,10 @@ def genlm_losses(m: GenLM, M: Tensor, U: Tensor, P: Tensor | None = None) -> tup
     "genlm's objective: paint loss on L_delta(G(M)), G's masked L1, LSGAN; the unmarked branch at `lambda_unmarked`."
     c = m.cfg
     fake_U = m.G(M)  # G: marked → unmarked
-    mask = m.find_paint(M) if P is None else P  # (B, C, H, W) by colour, or the soft map (B, 1, H, W)
+    mask = m.find_paint(M) if P is None else P  # (B, C, H, W) by colour, or soft maps (B, C or 1, H, W)
     paint, spring, pts_M = paint_terms(m, fake_U.detach(), mask)  # L_delta learns on unpainted-looking frames
     losses = {"g_gan_U": lsgan(m.D_U(fake_U), True), "g_paint": paint, "g_spring": spring,
-              "g_l1_M": c.lambda_gl1 * l1_outside(fake_U, M, dilate(mask if P is None else P > 0.1, 2))}
+              "g_l1_M": c.lambda_gl1 * l1_outside(fake_U, M, dilate(mask if mask.dtype == torch.bool else mask > 0.1, 2))}
     images = StepImages(M, U, fake_U, pts_M, paint=P)
     if c.lambda_unmarked > 0:
         branch, images.fake_M, images.rec_U, images.pts_U = unmarked_branch(m, U, c.lambda_unmarked)
@@ -208,7 +211,7 @@ def _update(loss: Tensor, opts: list[torch.optim.Optimizer], world: int) -> None
 
 def train_step(m: GenLM, opts: dict[str, torch.optim.Optimizer], M: Tensor, U: Tensor,
                autocast: Callable = nullcontext, world: int = 1,
-               P: Tensor | None = None) -> tuple[dict[str, float], StepImages]:  # P: M's soft paint maps (B, 1, S, S)
+               P: Tensor | None = None) -> tuple[dict[str, float], StepImages]:  # P: M's soft paint maps (B, C, S, S)
     "One optimisation step of L_delta, G, D_M and D_U on a batch (M, U); returns the losses (floats) and images."
     for d in (m.D_M, m.D_U): d.requires_grad_(False)
     with autocast(): gl, images = OBJECTIVES[m.cfg.objective](m, M, U, P)

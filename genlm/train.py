@@ -24,7 +24,8 @@ from .template import Template, atomic_write, get_template
 
 # %% auto #0
 __all__ = ['Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report', 'paint_text', 'WorseThanTemplate',
-           'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps', 'fit_finder']
+           'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps', 'fit_finder',
+           'set_finder']
 
 # %% ../nbs/10_train.ipynb #a93cf050
 class Callback:
@@ -95,9 +96,11 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
     "Paint found in marked frames (a FrameSet, or uint8 (n,3,S,S)): colours, coverage, frames without paint; a picture at `path`."
     fs = frames if isinstance(frames, FrameSet) else None
     M = to_float((fs.frames if fs else frames)[:most].to(m.colors.device))
-    if fs is not None and fs.paint is not None:  # soft maps found at source resolution: paint where P > ½, drawn white
-        mask = fs.paint[:most].to(M.device) > 127  # (n, 1, S, S)
-        colors, rep = torch.ones(1, 3, device=M.device), {"colors": "fitted to the frames (residual finder)"}
+    if fs is not None and fs.paint is not None:  # soft maps found at source resolution: paint where P > ½
+        mask = fs.paint[:most].to(M.device) > 127  # (n, C, S, S), or (n, 1, S, S) drawn white: one map for all colours
+        by_color = mask.shape[1] > 1
+        colors = m.colors if by_color else torch.ones(1, 3, device=M.device)
+        rep = {"colors": m.colors.tolist() if by_color else "any colour: one map for all lines (residual finder fitted to the frames)"}
     else:
         mask = torch.cat([m.find_paint(x) for x in M.split(64)])  # (n, C, S, S)
         colors, rep = m.colors, {"colors": m.colors.tolist()}
@@ -114,8 +117,8 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
 
 def paint_text(rep: dict) -> str:
     "One line about the paint found, for the command line."
-    cols = rep["colors"] if isinstance(rep["colors"], str) else ", ".join("(" + ", ".join(f"{c:.2f}" for c in col) + ")" for col in rep["colors"])
-    return (f"paint colours {cols}: found on {100 * rep['coverage']:.2f}% of pixels of {rep['frames']} marked frames, "
+    what = rep["colors"] if isinstance(rep["colors"], str) else "colours " + ", ".join("(" + ", ".join(f"{c:.2f}" for c in col) + ")" for col in rep["colors"])
+    return (f"paint {what}: found on {100 * rep['coverage']:.2f}% of pixels of {rep['frames']} marked frames, "
             f"none in {rep['frames_without_paint']}" + (f"; picture: {rep['picture']}" if "picture" in rep else ""))
 
 # %% ../nbs/10_train.ipynb #6461869f
@@ -284,15 +287,13 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     dev = pick_device(device)  # refuse a bad device before decoding any frame
     M = as_frames(marked, cfg.size, cache=run / "cache" / "marked")
     U = as_frames(unmarked, cfg.size, cache=run / "cache" / "unmarked")
-    finder = None
-    if cfg.paint_finder == "residual":  # fitted once on the run's own frames at source resolution; saved with the weights
-        finder = PaintFinder(ck.tensors["model.paint_posterior"]) if resuming else fit_finder(marked, unmarked)
-        M = with_paint(M, *cached_paint_maps(marked, cfg.size, finder, run / "cache" / "paint.npz"))
-    M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
     torch.manual_seed(cfg.seed)
-    sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augment, device=dev)
     model = GenLM(tpl, cfg)
-    if finder is not None: model.paint_posterior.copy_(finder.posterior)
+    if cfg.paint_finder == "residual" and cfg.objective == "genlm":  # fitted once on the run's frames at source resolution; saved with the weights
+        set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model))
+        M = with_paint(M, *cached_paint_maps(marked, cfg.size, model.finder(), run / "cache" / "paint.npz"))
+    M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
+    sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augments(min(len(M), len(U))), device=dev)
     tr = Trainer(model, sampler, run, callbacks, dev, **(trainer_args or {}))
     if len(held): tr.callbacks.append(LabelFreeScore(held.frames, tr.val_every, held.paint))
     if resuming: tr.resume(ck)
@@ -300,7 +301,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
 
 def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple[list[str], Tensor]:
     "`paint_maps` of `src`, kept in `cache` and reused while the frames and the finder are the same."
-    key = hashlib.sha1(finder.posterior.numpy().tobytes()).hexdigest()
+    key = hashlib.sha1(finder.posterior.numpy().tobytes() + (b"" if finder.colors is None else finder.colors.numpy().tobytes())).hexdigest()
     if cache.exists():
         z = np.load(cache)
         if str(z["key"]) == key and str(z["size"]) == str(size): return [str(i) for i in z["ids"]], torch.from_numpy(z["maps"])
@@ -308,9 +309,19 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     atomic_write(cache, lambda tmp: np.savez(tmp, key=key, size=size, ids=np.array(ids), maps=maps.numpy()))
     return ids, maps
 
-def fit_finder(marked, unmarked, n: int = 64) -> PaintFinder:
-    "A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source."
-    return PaintFinder.fit(_spread(marked, n), _spread(unmarked, n))
+def fit_finder(marked, unmarked, m: GenLM | None = None, n: int = 64) -> PaintFinder:
+    "A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the paint has them."
+    if m is None: return PaintFinder.fit(_spread(marked, n), _spread(unmarked, n))
+    pts = torch.as_tensor(m.template.points)
+    length = (pts[m.segments[:, 0].cpu()] - pts[m.segments[:, 1].cpu()]).norm(dim=-1)  # (S,)
+    shares = torch.bincount(m.segment_color.cpu(), length, len(m.colors))
+    return PaintFinder.fit(_spread(marked, n), _spread(unmarked, n), m.colors.cpu(), shares / shares.sum())
+
+def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
+    "Keep `finder` in `m`'s buffers (saved with the weights); its colours must be `m`'s."
+    m.paint_posterior.copy_(finder.posterior)
+    m.paint_by_color.fill_(finder.colors is not None)
+    return m
 
 def _spread(src, n: int) -> list[np.ndarray]:
     "Up to `n` H×W×3 frames spread evenly over a source (frames in memory or anything `iter_frames` reads)."

@@ -29,7 +29,7 @@ class Learner:
     def __init__(self, marked,  # painted frames: a folder, video, glob, list, FrameSet or uint8 images
                  unmarked,  # unpainted frames, same kinds
                  template: Template | str | Path | dict | None = "face",  # built-in name, file, dict or Template
-                 preset: str = DEFAULT_PRESET,  # "paper", "cpu" or "tiny"
+                 preset: str = DEFAULT_PRESET,  # "paper", "cpu", "cpu128" or "tiny"
                  run: Path | str = "run",  # folder for checkpoints and logs
                  test=None,  # held-out frames for `show_predictions` (default: the unmarked frames)
                  resume: bool = False,  # continue the run in `run`: its config, template, weights and step

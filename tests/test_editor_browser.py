@@ -204,8 +204,15 @@ def test_author_a_template_run_tutorial_21_and_train_with_the_dashboard(lab):
             # a notebook without a kernel spec asks for one: a person picks the default
             page.wait_for_function("nb => document.querySelector('.jp-Dialog') || /Python/.test(document.querySelector(nb + ' .jp-Toolbar')?.textContent || '')", arg=nb)
             if page.locator(".jp-Dialog").count(): page.locator(".jp-Dialog button.jp-mod-accept").click()  # "Select"
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
+            idle = "() => / \\| Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent || '')"
+            page.wait_for_function(idle, timeout=120_000)  # the kernel is up: Run All before that runs nothing
+            started = f"() => [...document.querySelectorAll('{nb} .jp-CodeCell .jp-InputPrompt')].some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"
+            for attempt in range(2):  # a Run All sent while the kernel was still connecting is dropped: a person clicks it again
+                page.get_by_role("menuitem", name="Run", exact=True).click()
+                page.get_by_text("Run All Cells", exact=True).click()
+                try: page.wait_for_function(started, timeout=30_000); break
+                except Exception:
+                    if attempt: raise
             n_code = page.locator(f"{nb} .jp-CodeCell").count()
             page.wait_for_function("""([nb, n]) => { const p = [...document.querySelectorAll(nb + ' .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
                 const idle = / \\| Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent || '');

@@ -92,21 +92,21 @@ def _cmd_train(a: argparse.Namespace) -> None:
         if isinstance(cb, LabelFreeScore): print(cb.text())
 
 def _cmd_predict(a: argparse.Namespace) -> None:
-    from genlm.interchange import CONVERTERS, check_output, format_of, mirror_likelihood, save_predictions
+    from genlm.interchange import CONVERTERS, check_output, format_of, save_predictions, tta_likelihood
     from genlm.predict import Landmarker, write_overlays
     src = a.src if len(a.src) > 1 else a.src[0]
     try:
         check_output(a.out)  # a bad suffix, or a format whose library is missing, is refused before any frame is predicted
         lm = Landmarker.load(a.run, device=a.device)
         p = lm.predict(src, batch=a.batch, smooth=a.smooth, flip=a.flip)
-        scored = format_of(a.out) in CONVERTERS and bool(lm.template.symmetry) and not a.flip  # see genlm.interchange: Confidence
-        lik = mirror_likelihood(lm, src, a.batch) if scored else None
+        scored = format_of(a.out) in CONVERTERS  # formats with a per-point score; see genlm.interchange: Confidence
+        lik = tta_likelihood(lm, src, a.batch) if scored else None  # spread under test-time shifts and scales, any template
         out = save_predictions(p, a.out, likelihood=lik)
     except (ValueError, FileNotFoundError, ImportError) as e: raise CLIError(str(e)) from None
-    print(f"wrote landmarks of {len(p)} frames to {out}" + ("" if scored else " (likelihood 1.0: no confidence estimated)" * (format_of(a.out) in CONVERTERS)))
+    print(f"wrote landmarks of {len(p)} frames to {out}")
     if scored:
         low = lik.mean(1).argsort()[:5]
-        print("lowest likelihood (mirror agreement), to review first: " + ", ".join(f"{p.ids[i]} {lik[i].mean():.2f}" for i in low))
+        print("lowest likelihood (test-time spread), to review first: " + ", ".join(f"{p.ids[i]} {lik[i].mean():.2f}" for i in low))
     if a.overlay: print(f"wrote overlays to {write_overlays(src, p, a.overlay)}")
 
 TRUTH_HINT = "pass --truth FILE (landmarks as genlm predict writes them: .json, .csv or .npz) or a folder written by genlm synth"

@@ -16,18 +16,23 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
+from .config import CKPT_META, read_checkpoint
 from .data import VIDEO_EXTS, iter_squares, to_float
+from .model import GenLM
 from .predict import FORMATS as OWN_FORMATS
 from .predict import Landmarker, Predictions
 from .predict import save_predictions as save_own
 from .template import Template, atomic_write
 
 # %% auto #0
-__all__ = ['EXTRA', 'CONVERTERS', 'FORMATS', 'CROP', 'TAU', 'MissingExtra', 'need', 'point_scores', 'frame_source',
-           'to_dlc_frame', 'write_dlc_h5', 'write_dlc_csv', 'to_coco_dict', 'write_coco', 'to_sleap_labels',
-           'write_slp', 'write_nwb', 'format_of', 'check_output', 'save_predictions', 'Uint8Landmarks', 'onnx_metadata',
-           'to_onnx', 'export_onnx', 'mirror_disagreement', 'likelihood_of', 'mirror_likelihood']
+__all__ = ['EXTRA', 'CONVERTERS', 'FORMATS', 'CROP', 'TAU', 'TTA', 'TAU_SPREAD', 'MissingExtra', 'need', 'point_scores',
+           'frame_source', 'to_dlc_frame', 'write_dlc_h5', 'write_dlc_csv', 'to_coco_dict', 'write_coco',
+           'to_sleap_labels', 'write_slp', 'write_nwb', 'format_of', 'check_output', 'save_predictions',
+           'Uint8Landmarks', 'onnx_metadata', 'to_onnx', 'export_onnx', 'mirror_disagreement', 'likelihood_of',
+           'square_batches', 'mirror_likelihood', 'warp', 'tta_predictions', 'tta_spread', 'load_genlm', 'dm_score',
+           'tta_likelihood']
 
 # %% ../nbs/18_interchange.ipynb #d1598930
 EXTRA = "pip install 'genlm[interchange]'"
@@ -227,15 +232,74 @@ def likelihood_of(d, tau: float = TAU) -> np.ndarray:
     return np.exp(-np.asarray(d, np.float64) / tau)
 
 # %% ../nbs/18_interchange.ipynb #08a3ea33
+def square_batches(src, size: int, crop: str | tuple = "center", chunk: int = 512):
+    "The frames of `src` as uint8 batches (≤ chunk, 3, size, size), in the order `Landmarker.predict` reads them."
+    squares = []
+    for _, sq, _, _ in iter_squares(src, size, crop):
+        squares.append(sq)
+        if len(squares) == chunk: yield torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2); squares = []
+    if squares: yield torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2)
+
 def mirror_likelihood(lm: Landmarker, src, batch: int = 64, crop: str | tuple = "center") -> np.ndarray:
     "(n, N) likelihood of every frame of `src` (as `lm.predict` reads it) from the agreement with its mirror."
     lm.template.mirror_index()  # refuse an asymmetric template before decoding
-    out, squares = [], []
-    def flush():
-        out.append(mirror_disagreement(lm, torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2), batch).numpy()); squares.clear()
-    for _, sq, _, _ in iter_squares(src, lm.size, crop):
-        squares.append(sq)
-        if len(squares) == 8 * batch: flush()
-    if squares: flush()
+    out = [mirror_disagreement(lm, b, batch).numpy() for b in square_batches(src, lm.size, crop, 8 * batch)]
     if not out: raise ValueError(f"{src!s}: no readable frames")
     return likelihood_of(np.concatenate(out))
+
+# %% ../nbs/18_interchange.ipynb #c31f2e86
+def warp(images: Tensor,  # (B,3,S,S) float
+         scale: float,  # about the centre: > 1 enlarges
+         shift: Tensor | tuple[float, float],  # (x, y) in normalised units, applied after the scale
+        ) -> Tensor:
+    "`images` warped so that a point p (normalised) moves to scale·p + shift."
+    t = torch.as_tensor(shift, dtype=images.dtype)
+    theta = images.new_tensor([[1 / scale, 0.0, 0.0], [0.0, 1 / scale, 0.0]])
+    theta[:, 2] = -t / scale
+    grid = F.affine_grid(theta.expand(len(images), 2, 3), list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+# %% ../nbs/18_interchange.ipynb #0634e08d
+TTA = ((1.0, 0, 0), (1.0, 2, 0), (1.0, -2, 0), (1.0, 0, 2), (1.0, 0, -2), (0.95, 0, 0), (1.05, 0, 0))  # (scale, dx px, dy px)
+
+def tta_predictions(lm: Landmarker, images: Tensor, tta=TTA, batch: int = 64) -> Tensor:
+    "(K,B,N,2) landmarks of each warp of `tta` (scale, dx, dy in pixels), mapped back to the frame, normalised."
+    x = to_float(images) if images.dtype == torch.uint8 else images.float()
+    out = []
+    for s, dx, dy in tta:
+        t = torch.tensor([dx, dy], dtype=torch.float32) * 2 / lm.size
+        out.append((lm.predict_tensor(warp(x, s, t), batch) - t) / s)
+    return torch.stack(out)
+
+def tta_spread(lm: Landmarker, images: Tensor, tta=TTA, batch: int = 64) -> Tensor:
+    "Per point (B,N), normalised: mean distance of the test-time warps' landmarks to their mean."
+    y = tta_predictions(lm, images, tta, batch)
+    return (y - y.mean(0)).norm(dim=-1).mean(0)
+
+# %% ../nbs/18_interchange.ipynb #0eddee82
+def load_genlm(run: Path | str) -> GenLM:
+    "The whole bundle (L_delta, G, D_M, D_U, R) of a run folder (its best checkpoint, when it has one) or checkpoint file."
+    best = Path(run) / "best"
+    return GenLM.from_checkpoint(read_checkpoint(best if (best / CKPT_META).exists() else run)).eval()
+
+@torch.inference_mode()
+def dm_score(m: GenLM, images: Tensor, batch: int = 64,
+             per_point: bool = False,  # the patch map at each landmark (B,N) instead of its mean (B,)
+            ) -> Tensor:
+    "D_M's score of each frame with its predicted paint rendered on, R(L_delta(x), x): 1 is real paint's target, 0 a fake's."
+    out = []
+    for b in images.split(batch):
+        x = to_float(b) if b.dtype == torch.uint8 else b.float()
+        pts = m.L(x)
+        d = m.D_M(m.R(pts, x))  # (b, 1, h, w) patch scores
+        out.append(F.grid_sample(d, pts[:, :, None], align_corners=False)[:, 0, :, 0] if per_point else d.mean((1, 2, 3)))
+    return torch.cat(out)
+
+# %% ../nbs/18_interchange.ipynb #9bfda0e5
+TAU_SPREAD = 0.03  # normalised units (1.5% of the square's side): the test-time spread at which likelihood is 1/e
+
+def tta_likelihood(lm: Landmarker, src, batch: int = 64, crop: str | tuple = "center", tau: float = TAU_SPREAD) -> np.ndarray:
+    "(n, N) likelihood of every frame of `src` (as `lm.predict` reads it): exp(−spread / tau) of its test-time spread."
+    out = [tta_spread(lm, b, batch=batch).numpy() for b in square_batches(src, lm.size, crop, 8 * batch)]
+    if not out: raise ValueError(f"{src!s}: no readable frames")
+    return likelihood_of(np.concatenate(out), tau)

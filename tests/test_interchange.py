@@ -125,12 +125,12 @@ def test_predict_cli_writes_each_format_and_refuses_missing_extra(tmp_path, caps
         assert main(["predict", str(run), str(data / "test"), "--out", str(tmp_path / f"p{suffix}"), "--device", "cpu"]) == 0
     df = pd.read_hdf(tmp_path / "p.h5")
     assert np.abs(np.stack([df.xs(c, level="coords", axis=1).to_numpy() for c in "xy"], -1) - own).max() < TOL
-    lik = df.xs("likelihood", level="coords", axis=1).to_numpy()  # face has symmetry pairs: mirror agreement
+    lik = df.xs("likelihood", level="coords", axis=1).to_numpy()  # test-time spread, any template
     assert lik.shape == (3, 72) and ((lik > 0) & (lik <= 1)).all() and (lik < 1).any()
-    assert "lowest likelihood (mirror agreement), to review first" in capsys.readouterr().out
+    assert "lowest likelihood (test-time spread), to review first" in capsys.readouterr().out
     assert main(["predict", str(run), str(data / "test"), "--out", str(tmp_path / "f.h5"), "--flip", "--device", "cpu"]) == 0
-    assert (pd.read_hdf(tmp_path / "f.h5").xs("likelihood", level="coords", axis=1).to_numpy() == 1.0).all()  # --flip: none estimated
-    assert "likelihood 1.0: no confidence estimated" in capsys.readouterr().out
+    np.testing.assert_allclose(pd.read_hdf(tmp_path / "f.h5").xs("likelihood", level="coords", axis=1).to_numpy(), lik, atol=1e-9)  # of the raw prediction
+    capsys.readouterr()
     monkeypatch.setitem(sys.modules, "tables", None)
     assert main(["predict", str(tmp_path / "missing-run"), str(data / "test"), "--out", str(tmp_path / "q.h5")]) == 2
     err = capsys.readouterr().err
@@ -161,3 +161,28 @@ def test_export_onnx_runs_at_parity_in_onnxruntime(tmp_path, capsys):
     meta = s.get_modelmeta().custom_metadata_map
     assert meta["genlm.size"] == "32" and meta["genlm.crop"] == CROP
     assert np.allclose(Template.from_dict(json.loads(meta["genlm.template"])).points, lm.template.points)
+
+
+def test_confidence_candidates_on_a_trained_hand_run(tmp_path):
+    "A run without symmetry pairs: the test-time spread and D_M's score come from its checkpoint, frame by frame."
+    import torch
+    from genlm.cli import main
+    from genlm.interchange import TAU_SPREAD, dm_score, likelihood_of, load_genlm, tta_likelihood, tta_spread
+    from genlm.predict import Landmarker
+    data, run = tmp_path / "data", tmp_path / "run"
+    assert main(["synth", "hand", str(data), "--marked", "3", "--unmarked", "3", "--test", "4", "--size", "32"]) == 0
+    assert main(["train", "--marked", str(data / "marked"), "--unmarked", str(data / "unmarked"), "--template", "hand",
+                 "--out", str(run), "--preset", "tiny", "--steps", "2", "--device", "cpu"]) == 0
+    lm, m = Landmarker.load(run, device="cpu", precision="fp32"), load_genlm(run)
+    frames = np.stack([np.asarray(Image.open(f).convert("RGB")) for f in sorted((data / "test").glob("*.png"))])
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
+    torch.testing.assert_close(m.L(x.float() / 127.5 - 1), lm.predict_tensor(x), atol=1e-5, rtol=0)  # the same L_delta
+    lik = tta_likelihood(lm, data / "test", batch=3)
+    assert lik.shape == (4, lm.template.n_points) and ((lik > 0) & (lik <= 1)).all()
+    np.testing.assert_allclose(lik, likelihood_of(tta_spread(lm, x), TAU_SPREAD), atol=1e-6)  # in predict's frame order
+    s = dm_score(m, x)
+    assert s.shape == (4,) and torch.isfinite(s).all()
+    p = lm.predict(data / "test")
+    import pandas as pd
+    df = pd.read_hdf(save_predictions(p, tmp_path / "h.h5", likelihood=lik))
+    assert np.abs(df.xs("likelihood", level="coords", axis=1).to_numpy() - lik).max() < 1e-9

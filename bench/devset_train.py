@@ -2,7 +2,7 @@
 compares against), and genlm runs trained by the CLI's path, scored on the held-out test frames.
 
     python bench/devset.py                                   # build runs/devset first (see bench/DEVSET.md)
-    python bench/devset_train.py supervised [--data runs/devset] [--steps 3000]
+    python bench/devset_train.py supervised [--data runs/devset] [--steps 3000] [--preset cpu128]
     python bench/devset_train.py run RUN [--data runs/devset]          # score a run trained with `genlm train`
 
 NME is inter-ocular (genlm.metrics), on the 150 test frames; jitter along the test clips and the video.
@@ -60,8 +60,9 @@ if __name__ == "__main__":
     ap.add_argument("run", nargs="?", help="with `run`: the run folder")
     ap.add_argument("--data", default="runs/devset", type=Path)
     ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--preset", default="cpu", help="with `supervised`: the preset whose size and L_delta widths to train")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    m = supervised(a.data, a.steps) if a.what == "supervised" else score_run(Path(a.run), a.data)
+    m = supervised(a.data, a.steps, a.preset) if a.what == "supervised" else score_run(Path(a.run), a.data)
     print(format_table(m))
     print(f"template alone: NME {m['template_nme']:.4f}; machine {platform.machine()}, torch {torch.__version__}, 1 thread")

@@ -99,7 +99,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "cpu128": dict(size=128, ngf=16, n_blocks=3, ndf=16, lwidth=16, lhidden=128, steps=3000),  # thin paint on real footage
     "tiny": dict(size=32, batch=2, ngf=4, n_blocks=1, ndf=4, d_layers=2, lwidth=4, lhidden=16, steps=4, paint_k=16, pool_size=4),
 }
-DEFAULT_PRESET = "cpu"
+DEFAULT_PRESET = "cpu128"  # real footage with thin paint needs 128² (bench/RESULTS.md); synthetic 64² frames: "cpu"
 
 def make_config(preset: str = DEFAULT_PRESET, **settings) -> Config:
     "A checked `Config` from a preset plus explicit settings (None values are left out); a setting it would ignore is an error."

@@ -270,7 +270,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
                  unmarked,  # unpainted frames, same kinds
                  template: Template | str | Path | dict | None = "face",  # built-in name, file, dict or Template
                  run: Path | str = "run",  # folder for checkpoints, logs, samples and the frame cache
-                 preset: str = DEFAULT_PRESET,  # "paper", "cpu" or "tiny"
+                 preset: str = DEFAULT_PRESET,  # "paper", "cpu", "cpu128" or "tiny"
                  resume: bool = False,  # continue the run in `run` (config and template from its checkpoint)
                  device: str | torch.device = "auto",  # "auto", "cpu" or "cuda"
                  callbacks: list[Callback] | None = None,

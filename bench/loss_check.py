@@ -1,0 +1,83 @@
+"""The library's own paint finding and paint loss on the development set (issue 12, items 1 and 2), as a run uses them:
+`genlm.train.fit_finder` + `genlm.data.paint_maps` at the training size, scored against the true paint, and
+`genlm.model.paint_distance` (the training loss) at the ground truth against the template, similarity perturbations,
+per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)).
+
+    python bench/loss_check.py RUN [--data runs/devset] [--frames 150]
+
+The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md.
+"""
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from paint_check import candidates, recall_precision, true_paint
+from genlm.config import read_checkpoint
+from genlm.data import load_frames, paint_maps, to_float
+from genlm.model import GenLM, paint_distance
+from genlm.template import from_pixels
+from genlm.train import fit_finder, set_finder
+
+
+@torch.no_grad()
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run", type=Path)
+    ap.add_argument("--data", type=Path, default=Path("runs/devset"))
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    ck = read_checkpoint(a.run / "best" if (a.run / "best").exists() else a.run)
+    m, S = GenLM.from_checkpoint(ck).eval(), ck.config.size
+    files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
+    set_finder(m, fit_finder(a.data / "marked", a.data / "unmarked", m))  # fitted afresh, as a new run would
+    _, P = paint_maps(files, S, m.finder())
+    P = P.float() / 255  # (n, C, S, S)
+    alpha = np.load(a.data / "paint_truth.npz")["alpha"][:len(files)]
+    strong, thin, near = true_paint(alpha, S)
+    r, rt, p = recall_precision((P > 0.5).any(1), strong, thin, near)
+    print(f"# {a.data}, {len(files)} marked frames at {S}² (run {a.run}); one map per colour: {bool(m.paint_by_color)}")
+    print(f"paint found (P > 0.5, any colour): recall {r:.3f} (thin rule {rt:.3f}), precision {p:.3f}")
+    gt = np.load(a.data / "gt.npz")
+    src = int(gt["size"])
+    truth = from_pixels(gt["marked"][:len(files)], (src, src)).astype(np.float32)
+    M = to_float(load_frames(files, S, progress=False).frames)
+    answer = torch.cat([m.L(m.G(x)) for x in M.split(32)]).numpy()  # the run's own answer on these frames
+    rng, t = np.random.default_rng(a.seed), m.template
+    amax = F.max_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, 5, 1, 2)[:, 0].numpy()
+    gi = np.clip(np.round(gt["marked"][:len(files)]).astype(int), 0, src - 1)
+    on = amax[np.arange(len(files))[:, None], gi[..., 1], gi[..., 0]] >= 0.3
+    painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
+    S_all, names = [], None
+    for i in range(len(files)):
+        names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
+        cand = np.concatenate([cand, answer[i:i + 1]])
+        S_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], P[i:i + 1], a.seed + i) for c in cand]).numpy())
+    names = names + ["run's answer L_delta(G(M))"]
+    S_ = np.stack(S_all)  # (n, candidates)
+    drop = np.zeros_like(S_, bool)
+    for j, nm in enumerate(names):
+        for li, ln in enumerate(t.lines):
+            if nm.startswith(ln.name + "+"): drop[:, j] = ~painted[:, li]
+    glob = [j for j, nm in enumerate(names) if j > 0 and "px" not in nm and "answer" not in nm]
+    rows = {"truth strictly best": (S_[:, 1:] > S_[:, :1]).all(1),
+            "… shifts of lines the set left unpainted left out": (np.where(drop, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
+            "beats the template and every similarity perturbation": (S_[:, glob] > S_[:, :1]).all(1),
+            "beats the run's own answer": S_[:, -1] > S_[:, 0]}
+    print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
+    print("| check | % frames |\n|---|---|")
+    for k, v in rows.items(): print(f"| {k} | {100 * v.mean():.1f} |")
+    print(f"mean loss: truth {S_[:, 0].mean():.4f}, template {S_[:, 1].mean():.4f}, run's answer {S_[:, -1].mean():.4f}")
+
+
+def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.Tensor:
+    "The training paint loss of one frame's candidate, with the frame's paint sampled the same way for every candidate."
+    torch.manual_seed(seed)
+    return paint_distance(m, pts, maps, per_frame=True)[0]
+
+
+if __name__ == "__main__":
+    main()

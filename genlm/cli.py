@@ -194,7 +194,7 @@ def _cmd_eval(a: argparse.Namespace) -> None:
     import numpy as np
     from genlm.metrics import evaluate, format_table, match_frames
     from genlm.predict import Landmarker
-    if not a.src and not a.marked: raise CLIError(f"nothing to score: give SRC with ground truth, or --marked DIR for the label-free score")
+    if not a.src and not a.marked: raise CLIError("nothing to score: give SRC with ground truth, or --marked DIR for the label-free score")
     if a.marked: _label_free(a)
     if not a.src: return
     src = a.src if len(a.src) > 1 else a.src[0]

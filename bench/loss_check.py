@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from paint_check import candidates, recall_precision, true_paint
-from genlm.config import read_checkpoint
+from genlm.config import read_best
 from genlm.data import load_frames, paint_maps, to_float
 from genlm.model import GenLM, paint_distance
 from genlm.template import from_pixels
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    ck = read_checkpoint(a.run / "best" if (a.run / "best").exists() else a.run)
+    ck = read_best(a.run)
     m, S = GenLM.from_checkpoint(ck).eval(), ck.config.size
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
     set_finder(m, fit_finder(a.data / "marked", a.data / "unmarked", m))  # fitted afresh, as a new run would

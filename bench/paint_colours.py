@@ -14,7 +14,7 @@ from genlm.config import make_config
 from genlm.model import GenLM
 from genlm.synth import synth_frames
 from genlm.template import get_template
-from genlm.train import _spread, fit_finder
+from genlm.train import fit_finder
 
 
 def report(name: str, m: GenLM, marked, unmarked) -> str:
@@ -22,8 +22,7 @@ def report(name: str, m: GenLM, marked, unmarked) -> str:
     pts = torch.as_tensor(m.template.points)
     length = torch.bincount(m.segment_color, (pts[m.segments[:, 0]] - pts[m.segments[:, 1]]).norm(dim=-1), len(m.colors))
     f = fit_finder(marked, unmarked, m)
-    share = f.color_shares(_spread(marked, 64), _spread(unmarked, 64), m.colors)
-    ratio = share / (length / length.sum())
+    ratio = f.share / (length / length.sum())
     return f"| {name} | {' '.join(f'{r:.2f}' for r in ratio)} | {ratio.min():.2f} | {'yes' if f.colors is not None else 'no'} |"
 
 

@@ -24,7 +24,7 @@ from .template import Template, atomic_write, get_template
 __all__ = ['Objective', 'Output', 'Backend', 'Finder', 'Augment', 'SMALL_SET', 'DEFAULTS', 'IGNORED', 'PRESETS', 'DEFAULT_PRESET',
            'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help', 'parse_setting',
            'add_settings', 'settings_from', 'pick_device', 'Checkpoint', 'save_checkpoint', 'read_checkpoint',
-           'resume_config']
+           'read_best', 'resume_config']
 
 # %% ../nbs/01_config.ipynb #38a1c287
 Objective = Literal["genlm", "paper"]
@@ -207,6 +207,11 @@ def read_checkpoint(path: Path | str) -> Checkpoint:
     meta = json.loads((run / CKPT_META).read_text())
     return Checkpoint(_config_from(meta["config"]), get_template(meta["template"]), load_file(str(run / CKPT_WEIGHTS)),
                       meta["step"], meta.get("param_groups", {}))
+
+def read_best(path: Path | str) -> Checkpoint:
+    "A run's best checkpoint by the label-free score (RUN/best) when it has one, else `read_checkpoint(path)`."
+    best = Path(path) / "best"
+    return read_checkpoint(best if (best / CKPT_META).exists() else path)
 
 # %% ../nbs/01_config.ipynb #a33014bc
 def resume_config(ck: Checkpoint, template: Template | str | Path | dict | None = None, **settings) -> Config:

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .config import CKPT_META, read_checkpoint
+from .config import read_best
 from .data import VIDEO_EXTS, iter_squares, to_float
 from .model import GenLM
 from .predict import FORMATS as OWN_FORMATS
@@ -31,8 +31,7 @@ __all__ = ['EXTRA', 'CONVERTERS', 'FORMATS', 'CROP', 'TAU', 'TTA', 'TAU_SPREAD',
            'frame_source', 'to_dlc_frame', 'write_dlc_h5', 'write_dlc_csv', 'to_coco_dict', 'write_coco',
            'to_sleap_labels', 'write_slp', 'write_nwb', 'format_of', 'check_output', 'save_predictions',
            'Uint8Landmarks', 'onnx_metadata', 'to_onnx', 'export_onnx', 'mirror_disagreement', 'likelihood_of',
-           'square_batches', 'mirror_likelihood', 'warp', 'tta_predictions', 'tta_spread', 'load_genlm', 'dm_score',
-           'tta_likelihood']
+           'square_batches', 'warp', 'tta_predictions', 'tta_spread', 'load_genlm', 'dm_score', 'tta_likelihood']
 
 # %% ../nbs/18_interchange.ipynb #d1598930
 EXTRA = "pip install 'genlm[interchange]'"
@@ -240,13 +239,6 @@ def square_batches(src, size: int, crop: str | tuple = "center", chunk: int = 51
         if len(squares) == chunk: yield torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2); squares = []
     if squares: yield torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2)
 
-def mirror_likelihood(lm: Landmarker, src, batch: int = 64, crop: str | tuple = "center") -> np.ndarray:
-    "(n, N) likelihood of every frame of `src` (as `lm.predict` reads it) from the agreement with its mirror."
-    lm.template.mirror_index()  # refuse an asymmetric template before decoding
-    out = [mirror_disagreement(lm, b, batch).numpy() for b in square_batches(src, lm.size, crop, 8 * batch)]
-    if not out: raise ValueError(f"{src!s}: no readable frames")
-    return likelihood_of(np.concatenate(out))
-
 # %% ../nbs/18_interchange.ipynb #c31f2e86
 def warp(images: Tensor,  # (B,3,S,S) float
          scale: float,  # about the centre: > 1 enlarges
@@ -279,8 +271,7 @@ def tta_spread(lm: Landmarker, images: Tensor, tta=TTA, batch: int = 64) -> Tens
 # %% ../nbs/18_interchange.ipynb #0eddee82
 def load_genlm(run: Path | str) -> GenLM:
     "The whole bundle (L_delta, G, D_M, D_U, R) of a run folder (its best checkpoint, when it has one) or checkpoint file."
-    best = Path(run) / "best"
-    return GenLM.from_checkpoint(read_checkpoint(best if (best / CKPT_META).exists() else run)).eval()
+    return GenLM.from_checkpoint(read_best(run)).eval()
 
 @torch.inference_mode()
 def dm_score(m: GenLM, images: Tensor, batch: int = 64,

@@ -137,38 +137,26 @@ class PaintFinder:
     def __init__(self, posterior: Tensor,  # (RESIDUAL_BINS³,) P(paint) of each residual bin
                  colors: Tensor | None = None,  # (C, 3) in [0, 1]: one map per paint colour; None: one map for all
                  k: int = 7):
-        self.posterior, self.k = posterior.float(), k
+        self.posterior, self.k, self.share = posterior.float(), k, None  # share: set by `fit` when it tested colours
         self.colors = None if colors is None else torch.as_tensor(colors, dtype=torch.float32)
 
     @classmethod
     def fit(cls, marked: list[np.ndarray], unmarked: list[np.ndarray], colors: Tensor | None = None,
             shares: Tensor | None = None, k: int = 7, z: float = 3.0) -> "PaintFinder":
         "Count residual colours of marked and unmarked frames (H×W×3 uint8) and keep the significant excess; split by `colors` if the paint has them."
-        n = RESIDUAL_BINS ** 3
-        count = lambda frames: sum(torch.bincount(_residual_bins(thin_residual(_chw(f), k)).ravel(), minlength=n).double() for f in frames)
+        (hm, cm, nm), (hu, cu, nu) = _counts(marked, colors, k), _counts(unmarked, colors, k)
+        r = nm / nu  # pixels of marked per pixel of unmarked
         smooth = lambda h: F.avg_pool3d(h.reshape(1, 1, *[RESIDUAL_BINS] * 3), 3, 1, 1, count_include_pad=False).ravel() * 27
-        hm, hu = count(marked), count(unmarked)
-        r = hm.sum() / hu.sum()  # pixels of marked per pixel of unmarked
         hm, hu = smooth(hm), smooth(hu)  # neighbouring bins share counts: JPEG and shading noise
         excess = hm - r * hu - z * (hm + r * r * hu).sqrt()
-        finder = cls(torch.where(hm > 0, excess.clamp_min(0) / hm.clamp_min(1e-9), torch.zeros_like(hm)), None, k)
-        if colors is None or len(colors) < 2: return finder
-        share = finder.color_shares(marked, unmarked, colors)
+        posterior = torch.where(hm > 0, excess.clamp_min(0) / hm.clamp_min(1e-9), torch.zeros_like(hm)).float()
+        if colors is None or len(colors) < 2: return cls(posterior, None, k)
+        found = ((posterior[:, None] * (cm / nm - cu / nu)).sum(0)).clamp_min(0)  # (C,) paint in excess pointing toward each colour
+        share = found / found.sum().clamp_min(1e-12)
         expected = torch.full((len(colors),), 1 / len(colors)) if shares is None else torch.as_tensor(shares, dtype=torch.float32)
-        return cls(finder.posterior, colors, k) if bool((share >= expected / 4).all()) else finder
-
-    def color_shares(self, marked: list[np.ndarray], unmarked: list[np.ndarray], colors: Tensor) -> Tensor:
-        "The share (C,) of the paint found in excess in `marked` over `unmarked` whose residual points clearly (cos > 0.9) toward each colour."
-        def mass(frames):  # found paint pointing toward each colour, per pixel
-            out, pixels = torch.zeros(len(colors), dtype=torch.float64), 0
-            for f in frames:
-                x = _chw(f); d = thin_residual(x, self.k)
-                index, cos = assign_colors(d, x, colors)
-                out += torch.bincount(index.ravel(), (self.posterior[_residual_bins(d)] * (cos > 0.9)).ravel().double(), len(colors))
-                pixels += d[0, 0].numel()
-            return out / pixels
-        excess = (mass(marked) - mass(unmarked)).clamp_min(0)
-        return (excess / excess.sum().clamp_min(1e-12)).float()
+        finder = cls(posterior, colors if bool((share >= expected / 4).all()) else None, k)
+        finder.share = share.float()  # what the test saw (bench/paint_colours.py)
+        return finder
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         "Soft paint maps (C, H, W) float32 in [0, 1] of an H×W×3 uint8 frame: one per paint colour, or one (1, H, W) for all."
@@ -180,6 +168,18 @@ class PaintFinder:
         p = self.posterior[_residual_bins(d)][:, None]  # (B, 1, H, W)
         if self.colors is None: return p
         return p * F.one_hot(assign_colors(d, x, self.colors)[0], len(self.colors)).permute(0, 3, 1, 2)
+
+def _counts(frames: list[np.ndarray], colors: Tensor | None, k: int) -> tuple[Tensor, Tensor | None, int]:
+    "Residual-bin counts (BINS³,) of frames, the counts (BINS³, C) of those pointing clearly (cos > 0.9) toward each colour, and the pixel count."
+    n, h, joint, pixels = RESIDUAL_BINS ** 3, 0, None, 0
+    for f in frames:
+        x = _chw(f); d = thin_residual(x, k); bins = _residual_bins(d).ravel()
+        h = h + torch.bincount(bins, minlength=n).double(); pixels += len(bins)
+        if colors is None or len(colors) < 2: continue
+        index, cos = assign_colors(d, x, colors)
+        c = torch.bincount(bins * len(colors) + index.ravel(), (cos > 0.9).ravel().double(), n * len(colors)).reshape(n, -1)
+        joint = c if joint is None else joint + c
+    return h, joint, pixels
 
 def _chw(frame: np.ndarray) -> Tensor:
     "An H×W×3 uint8 frame as (1, 3, H, W) float."

@@ -17,7 +17,7 @@ from scipy.signal import savgol_filter
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from .config import CKPT_META, pick_device, read_checkpoint
+from .config import pick_device, read_best
 from .data import VIDEO_EXTS, iter_frames, iter_squares, to_float, video_fps
 from .draw import draw_landmarks, image_grid, write_video
 from .nets import LandmarkNet
@@ -89,8 +89,7 @@ class Landmarker:
     @classmethod
     def load(cls, path: Path | str, device: str = "auto", precision: str = "auto") -> "Landmarker":
         "Load from a run folder (its best checkpoint by the label-free score, when it has one) or a checkpoint file."
-        best = Path(path) / "best"
-        ck = read_checkpoint(best if (best / CKPT_META).exists() else path)
+        ck = read_best(path)
         net = LandmarkNet.from_config(ck.config, ck.template)
         net.load_state_dict(ck.state("model.L."))
         return cls(net, ck.template, ck.config.size, device, precision)

@@ -309,9 +309,8 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     atomic_write(cache, lambda tmp: np.savez(tmp, key=key, size=size, ids=np.array(ids), maps=maps.numpy()))
     return ids, maps
 
-def fit_finder(marked, unmarked, m: GenLM | None = None, n: int = 64) -> PaintFinder:
+def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
     "A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the paint has them."
-    if m is None: return PaintFinder.fit(_spread(marked, n), _spread(unmarked, n))
     pts = torch.as_tensor(m.template.points)
     length = (pts[m.segments[:, 0].cpu()] - pts[m.segments[:, 1].cpu()]).norm(dim=-1)  # (S,)
     shares = torch.bincount(m.segment_color.cpu(), length, len(m.colors))

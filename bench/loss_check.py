@@ -51,13 +51,27 @@ def main():
     gi = np.clip(np.round(gt["marked"][:len(files)]).astype(int), 0, src - 1)
     on = amax[np.arange(len(files))[:, None], gi[..., 1], gi[..., 0]] >= 0.3
     painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
-    S_all, names = [], None
+    T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // S)  # the true paint at S: one map
+    S_all, T_all, names = [], [], None
     for i in range(len(files)):
         names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
         cand = np.concatenate([cand, answer[i:i + 1]])
         S_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], P[i:i + 1], a.seed + i) for c in cand]).numpy())
+        T_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], T[i:i + 1], a.seed + i) for c in cand]).numpy())
     names = names + ["run's answer L_delta(G(M))"]
-    S_ = np.stack(S_all)  # (n, candidates)
+    print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
+    print("| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
+    found, true = _checks(np.stack(S_all), names, t, painted), _checks(np.stack(T_all), names, t, painted)
+    for k in found: print(f"| {k} | {found[k]:.1f} | {true[k]:.1f} |")
+    wins = (np.stack(S_all)[:, 1:] <= np.stack(S_all)[:, :1]).mean(0)  # how often each candidate scores at least the truth's
+    print("most often at least as good as the truth (paint found): " +
+          ", ".join(f"{names[1 + j]} {100 * wins[j]:.0f}%" for j in np.argsort(-wins)[:4]))
+    print(f"mean loss (paint found): truth {np.stack(S_all)[:, 0].mean():.4f}, template {np.stack(S_all)[:, 1].mean():.4f}, "
+          f"run's answer {np.stack(S_all)[:, -1].mean():.4f}")
+
+
+def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray) -> dict[str, float]:
+    "% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted; the global ones; the run's answer."
     drop = np.zeros_like(S_, bool)
     for j, nm in enumerate(names):
         for li, ln in enumerate(t.lines):
@@ -67,10 +81,7 @@ def main():
             "… shifts of lines the set left unpainted left out": (np.where(drop, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "beats the template and every similarity perturbation": (S_[:, glob] > S_[:, :1]).all(1),
             "beats the run's own answer": S_[:, -1] > S_[:, 0]}
-    print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
-    print("| check | % frames |\n|---|---|")
-    for k, v in rows.items(): print(f"| {k} | {100 * v.mean():.1f} |")
-    print(f"mean loss: truth {S_[:, 0].mean():.4f}, template {S_[:, 1].mean():.4f}, run's answer {S_[:, -1].mean():.4f}")
+    return {k: 100 * float(v.mean()) for k, v in rows.items()}
 
 
 def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.Tensor:

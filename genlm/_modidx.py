@@ -256,6 +256,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'genlm.losses.PaintFinder.maps': ('losses.html#paintfinder.maps', 'genlm/losses.py'),
                               'genlm.losses._chw': ('losses.html#_chw', 'genlm/losses.py'),
                               'genlm.losses._counts': ('losses.html#_counts', 'genlm/losses.py'),
+                              'genlm.losses._excess_posterior': ('losses.html#_excess_posterior', 'genlm/losses.py'),
                               'genlm.losses._min_max': ('losses.html#_min_max', 'genlm/losses.py'),
                               'genlm.losses._residual_bins': ('losses.html#_residual_bins', 'genlm/losses.py'),
                               'genlm.losses.assign_colors': ('losses.html#assign_colors', 'genlm/losses.py'),

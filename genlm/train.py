@@ -100,7 +100,10 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
         mask = fs.paint[:most].to(M.device) > 127  # (n, C, S, S), or (n, 1, S, S) drawn white: one map for all colours
         by_color = mask.shape[1] > 1
         colors = m.colors if by_color else torch.ones(1, 3, device=M.device)
-        rep = {"colors": m.colors.tolist() if by_color else "any colour: one map for all lines (residual finder fitted to the frames)"}
+        toward = m.colors[m.paint_toward].tolist() if not by_color and bool(m.paint_toward.any()) else []
+        one = "one map for all lines (residual finder fitted to the frames)" + (
+            ", residuals pointing toward " + ", ".join("(" + ", ".join(f"{c:.2f}" for c in col) + ")" for col in toward) if toward else "")
+        rep = {"colors": m.colors.tolist() if by_color else one}
     else:
         mask = torch.cat([m.find_paint(x) for x in M.split(64)])  # (n, C, S, S)
         colors, rep = m.colors, {"colors": m.colors.tolist()}
@@ -301,7 +304,8 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
 
 def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple[list[str], Tensor]:
     "`paint_maps` of `src`, kept in `cache` and reused while the frames and the finder are the same."
-    key = hashlib.sha1(finder.posterior.numpy().tobytes() + (b"" if finder.colors is None else finder.colors.numpy().tobytes())).hexdigest()
+    parts = [finder.posterior] + [t for t in (finder.colors, finder.toward) if t is not None]
+    key = hashlib.sha1(b"".join(t.numpy().tobytes() for t in parts)).hexdigest()
     if cache.exists():
         z = np.load(cache)
         if str(z["key"]) == key and str(z["size"]) == str(size): return [str(i) for i in z["ids"]], torch.from_numpy(z["maps"])
@@ -320,6 +324,7 @@ def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
     "Keep `finder` in `m`'s buffers (saved with the weights); its colours must be `m`'s."
     m.paint_posterior.copy_(finder.posterior)
     m.paint_by_color.fill_(finder.colors is not None)
+    m.paint_toward.copy_(finder.toward if finder.toward is not None else torch.zeros_like(m.paint_toward))
     return m
 
 def _spread(src, n: int) -> list[np.ndarray]:

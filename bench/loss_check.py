@@ -77,8 +77,10 @@ def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray) -> dict[st
         for li, ln in enumerate(t.lines):
             if nm.startswith(ln.name + "+"): drop[:, j] = ~painted[:, li]
     glob = [j for j, nm in enumerate(names) if j > 0 and "px" not in nm and "answer" not in nm]
+    two = np.broadcast_to(np.array([nm.endswith("+2px") for nm in names]), S_.shape)
     rows = {"truth strictly best": (S_[:, 1:] > S_[:, :1]).all(1),
             "… shifts of lines the set left unpainted left out": (np.where(drop, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
+            "… and 2-px shifts left out (4 px and all the rest kept)": (np.where(drop | two, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "beats the template and every similarity perturbation": (S_[:, glob] > S_[:, :1]).all(1),
             "beats the run's own answer": S_[:, -1] > S_[:, 0]}
     return {k: 100 * float(v.mean()) for k, v in rows.items()}

@@ -1,8 +1,7 @@
 """Does the paint have the template's colours? The residual finder's test (`genlm.losses.PaintFinder.fit`), on the
 development sets and on synthetic frames: of the paint found in excess over the unmarked frames and pointing clearly
 (cosine > 0.9) toward a template colour, each colour's share divided by its lines' share of the template's length.
-The finder keeps one map per colour when every ratio is at least ¼, else one map for all lines, kept to residuals
-pointing toward the colours whose ratio is at least 1 (unless that loses half the paint found).
+The finder keeps one map per colour when every ratio is at least ¼, else one map for all lines.
 
     python bench/paint_colours.py [--dev runs/devset runs/devset_template] [--synth 200]
 """
@@ -24,8 +23,7 @@ def report(name: str, m: GenLM, marked, unmarked) -> str:
     length = torch.bincount(m.segment_color, (pts[m.segments[:, 0]] - pts[m.segments[:, 1]]).norm(dim=-1), len(m.colors))
     f = fit_finder(marked, unmarked, m)
     ratio = f.share / (length / length.sum())
-    kept = "—" if f.colors is not None else ("any" if f.toward is None else " ".join(str(i) for i in f.toward.nonzero()[:, 0].tolist()))
-    return f"| {name} | {' '.join(f'{r:.2f}' for r in ratio)} | {ratio.min():.2f} | {'yes' if f.colors is not None else 'no'} | {kept} |"
+    return f"| {name} | {' '.join(f'{r:.2f}' for r in ratio)} | {ratio.min():.2f} | {'yes' if f.colors is not None else 'no'} |"
 
 
 def main():
@@ -33,7 +31,7 @@ def main():
     ap.add_argument("--dev", type=Path, nargs="*", default=[Path("runs/devset"), Path("runs/devset_template")])
     ap.add_argument("--synth", type=int, default=200, help="synthetic frames a side (64²)")
     a = ap.parse_args()
-    print("| data | share ÷ expected, per template colour | least | one map per colour | one map kept to colours |\n|---|---|---|---|---|")
+    print("| data | share ÷ expected, per template colour | least | one map per colour |\n|---|---|---|---|")
     face = GenLM(get_template("face"), make_config())
     for d in a.dev:
         if (d / "marked").exists(): print(report(f"development set {d.name}", face, d / "marked", d / "unmarked"))

@@ -499,5 +499,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.train.make_trainer': ('train.html#make_trainer', 'genlm/train.py'),
                              'genlm.train.paint_report': ('train.html#paint_report', 'genlm/train.py'),
                              'genlm.train.paint_text': ('train.html#paint_text', 'genlm/train.py'),
+                             'genlm.train.rgb_text': ('train.html#rgb_text', 'genlm/train.py'),
                              'genlm.train.sample_grid': ('train.html#sample_grid', 'genlm/train.py'),
                              'genlm.train.set_finder': ('train.html#set_finder', 'genlm/train.py')}}}

@@ -137,30 +137,26 @@ class PaintFinder:
     def __init__(self, posterior: Tensor,  # (RESIDUAL_BINS³,) P(paint) of each residual bin
                  colors: Tensor | None = None,  # (C, 3) in [0, 1]: one map per paint colour; None: one map for all
                  k: int = 7,
-                 palette: Tensor | None = None,  # (C, 3) the template's colours, for `toward`
-                 toward: Tensor | None = None):  # (C,) bool: the one map keeps residuals pointing to these palette colours
+                 tolerant: Tensor | None = None):  # (C,) bool: by colour, these maps also take `paint_mask`'s pixels
         self.posterior, self.k, self.share = posterior.float(), k, None  # share: set by `fit` when it tested colours
         self.colors = None if colors is None else torch.as_tensor(colors, dtype=torch.float32)
-        self.palette = None if palette is None else torch.as_tensor(palette, dtype=torch.float32)
-        self.toward = None if toward is None else torch.as_tensor(toward, dtype=torch.bool)
+        self.tolerant = None if tolerant is None else torch.as_tensor(tolerant, dtype=torch.bool)
 
     @classmethod
     def fit(cls, marked: list[np.ndarray], unmarked: list[np.ndarray], colors: Tensor | None = None,
             shares: Tensor | None = None, k: int = 7, z: float = 3.0) -> "PaintFinder":
         "Count residual colours of marked and unmarked frames (H×W×3 uint8) and keep the significant excess; split by `colors` if the paint has them."
-        (hm, cm, bm, nm), (hu, cu, bu, nu) = _counts(marked, colors, k), _counts(unmarked, colors, k)
+        (hm, cm, tm, nm), (hu, cu, tu, nu) = _counts(marked, colors, k), _counts(unmarked, colors, k)
         r = nm / nu  # pixels of marked per pixel of unmarked
         posterior = _excess_posterior(hm, hu, r, z)
         if colors is None or len(colors) < 2: return cls(posterior, None, k)
         found = ((posterior[:, None] * (cm / nm - cu / nu)).sum(0)).clamp_min(0)  # (C,) paint in excess pointing toward each colour
         share = found / found.sum().clamp_min(1e-12)
         expected = torch.full((len(colors),), 1 / len(colors)) if shares is None else torch.as_tensor(shares, dtype=torch.float32)
-        if bool((share >= expected / 4).all()): finder = cls(posterior, colors, k)
-        else:  # one map, kept to the colours holding more than their lines' share, unless that loses half the paint
-            toward = share >= expected
-            kept = _excess_posterior(bm[:, toward].sum(1), bu[:, toward].sum(1), r, z)
-            enough = (kept * bm[:, toward].sum(1)).sum() >= 0.5 * (posterior * hm).sum()
-            finder = cls(kept, None, k, colors, toward) if enough else cls(posterior, None, k)
+        if bool((share >= expected / 4).all()):  # by colour; where the colour test finds mostly excess paint, it adds its pixels
+            tolerant = tm / nm > 2 * tu / nu
+            finder = cls(posterior, colors, k, tolerant=tolerant if bool(tolerant.any()) else None)
+        else: finder = cls(posterior, None, k)  # one map for all lines
         finder.share = share.float()  # what the test saw (bench/paint_colours.py)
         return finder
 
@@ -172,10 +168,11 @@ class PaintFinder:
         "Soft paint maps (B, C or 1, H, W) in [0, 1] of frames x (B,3,H,W, 0–255, on the posterior's device)."
         d = thin_residual(x, self.k)
         p = self.posterior[_residual_bins(d)][:, None]  # (B, 1, H, W)
-        if self.colors is not None: return p * F.one_hot(assign_colors(d, x, self.colors)[0], len(self.colors)).permute(0, 3, 1, 2)
-        if self.toward is None: return p
-        index, cos = assign_colors(d, x, self.palette)
-        return p * (self.toward.to(index.device)[index] & (cos > 0))[:, None]
+        if self.colors is not None:
+            p = p * F.one_hot(assign_colors(d, x, self.colors)[0], len(self.colors)).permute(0, 3, 1, 2)
+            if self.tolerant is None: return p
+            return torch.maximum(p, paint_mask(x / 127.5 - 1, self.colors) & self.tolerant.to(x.device)[None, :, None, None])
+        return p
 
 def _excess_posterior(hm: Tensor, hu: Tensor, r: float, z: float) -> Tensor:
     "P(paint) of each residual bin: the marked counts' significant excess over r × the unmarked counts, neighbouring bins pooled."
@@ -185,19 +182,18 @@ def _excess_posterior(hm: Tensor, hu: Tensor, r: float, z: float) -> Tensor:
     return torch.where(hm > 0, excess.clamp_min(0) / hm.clamp_min(1e-9), torch.zeros_like(hm)).float()
 
 def _counts(frames: list[np.ndarray], colors: Tensor | None, k: int) -> tuple[Tensor, Tensor | None, Tensor | None, int]:
-    """Residual-bin counts (BINS³,) of frames; counts (BINS³, C) of those pointing clearly (cos > 0.9) toward each colour,
-    and of those whose nearest colour in direction it is (cos > 0); the pixel count."""
-    n, h, clear, toward, pixels = RESIDUAL_BINS ** 3, 0, 0, 0, 0
+    """Residual-bin counts (BINS³,) of frames; counts (BINS³, C) of those pointing clearly (cos > 0.9) toward each colour;
+    `paint_mask`'s pixels of each colour (C,); the pixel count."""
+    n, h, clear, tol, pixels = RESIDUAL_BINS ** 3, 0, 0, 0, 0
     for f in frames:
         x = _chw(f); d = thin_residual(x, k); bins = _residual_bins(d).ravel()
         h = h + torch.bincount(bins, minlength=n).double(); pixels += len(bins)
         if colors is None or len(colors) < 2: continue
         index, cos = assign_colors(d, x, colors)
-        joint = bins * len(colors) + index.ravel()
-        clear = clear + torch.bincount(joint, (cos > 0.9).ravel().double(), n * len(colors)).reshape(n, -1)
-        toward = toward + torch.bincount(joint, (cos > 0).ravel().double(), n * len(colors)).reshape(n, -1)
+        clear = clear + torch.bincount(bins * len(colors) + index.ravel(), (cos > 0.9).ravel().double(), n * len(colors)).reshape(n, -1)
+        tol = tol + paint_mask(x / 127.5 - 1, colors).sum((0, 2, 3)).double()
     if colors is None or len(colors) < 2: return h, None, None, pixels
-    return h, clear, toward, pixels
+    return h, clear, tol, pixels
 
 def _chw(frame: np.ndarray) -> Tensor:
     "An H×W×3 uint8 frame as (1, 3, H, W) float."

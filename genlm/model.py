@@ -64,15 +64,15 @@ class GenLM(nn.Module):
         if cfg.paint_finder == "residual":  # the finder fitted to this run's frames, saved with the weights
             self.register_buffer("paint_posterior", torch.zeros(RESIDUAL_BINS ** 3))
             self.register_buffer("paint_by_color", torch.tensor(False))  # True: one map per colour, lines matched by colour
-            self.register_buffer("paint_toward", torch.zeros(len(self.colors), dtype=torch.bool))  # one map: the paint's colours
+            self.register_buffer("paint_tolerant", torch.zeros(len(self.colors), dtype=torch.bool))  # by colour: + paint_mask
 
     @classmethod
     def from_checkpoint(cls, ck: Checkpoint) -> "GenLM":
         "The bundle of a checkpoint (`read_checkpoint`), with its weights."
         m, state = cls(ck.template, ck.config), ck.state("model.")
-        if "paint_posterior" in state:  # runs from before colours were told apart, or the one map kept to the paint's colours
+        if "paint_posterior" in state:  # runs from before colours were told apart, or before the colour test was added
             state.setdefault("paint_by_color", torch.tensor(False))
-            state.setdefault("paint_toward", torch.zeros(len(m.colors), dtype=torch.bool))
+            state.setdefault("paint_tolerant", torch.zeros(len(m.colors), dtype=torch.bool))
         m.load_state_dict(state)
         return m
 
@@ -83,9 +83,9 @@ class GenLM(nn.Module):
 
     def finder(self, device: torch.device | str = "cpu") -> PaintFinder:
         "The run's paint finder (paint_finder='residual'), on `device`."
-        colors, toward = self.colors.to(device), self.paint_toward.to(device)
+        colors, tolerant = self.colors.to(device), self.paint_tolerant.to(device)
         return PaintFinder(self.paint_posterior.to(device), colors if bool(self.paint_by_color) else None,
-                           palette=colors, toward=toward if bool(toward.any()) else None)
+                           tolerant=tolerant if bool(tolerant.any()) else None)
 
     def springs_of(self, pts: Tensor, rest: Tensor | None = None) -> Tensor:
         "The spring loss of landmarks `pts` (B,N,2), K × spring_scale, against `rest` (default: the template's)."

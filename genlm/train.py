@@ -23,9 +23,9 @@ from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report', 'paint_text', 'WorseThanTemplate',
-           'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps', 'fit_finder',
-           'set_finder']
+__all__ = ['Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report', 'rgb_text', 'paint_text',
+           'WorseThanTemplate', 'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps',
+           'fit_finder', 'set_finder']
 
 # %% ../nbs/10_train.ipynb #a93cf050
 class Callback:
@@ -100,10 +100,8 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
         mask = fs.paint[:most].to(M.device) > 127  # (n, C, S, S), or (n, 1, S, S) drawn white: one map for all colours
         by_color = mask.shape[1] > 1
         colors = m.colors if by_color else torch.ones(1, 3, device=M.device)
-        toward = m.colors[m.paint_toward].tolist() if not by_color and bool(m.paint_toward.any()) else []
-        one = "one map for all lines (residual finder fitted to the frames)" + (
-            ", residuals pointing toward " + ", ".join("(" + ", ".join(f"{c:.2f}" for c in col) + ")" for col in toward) if toward else "")
-        rep = {"colors": m.colors.tolist() if by_color else one}
+        rep = {"colors": m.colors.tolist() if by_color else "any colour: one map for all lines (residual finder fitted to the frames)"}
+        if by_color and bool(m.paint_tolerant.any()): rep["colour_test"] = m.colors[m.paint_tolerant].tolist()
     else:
         mask = torch.cat([m.find_paint(x) for x in M.split(64)])  # (n, C, S, S)
         colors, rep = m.colors, {"colors": m.colors.tolist()}
@@ -118,9 +116,14 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
         rep["picture"] = str(path)
     return rep
 
+def rgb_text(colors: list) -> str:
+    "Colours (RGB in [0, 1]) as text: (0.10, 0.25, 0.95), …"
+    return ", ".join("(" + ", ".join(f"{c:.2f}" for c in col) + ")" for col in colors)
+
 def paint_text(rep: dict) -> str:
     "One line about the paint found, for the command line."
-    what = rep["colors"] if isinstance(rep["colors"], str) else "colours " + ", ".join("(" + ", ".join(f"{c:.2f}" for c in col) + ")" for col in rep["colors"])
+    what = rep["colors"] if isinstance(rep["colors"], str) else "colours " + rgb_text(rep["colors"])
+    if "colour_test" in rep: what += " (the colour test adds its pixels for " + rgb_text(rep["colour_test"]) + ")"
     return (f"paint {what}: found on {100 * rep['coverage']:.2f}% of pixels of {rep['frames']} marked frames, "
             f"none in {rep['frames_without_paint']}" + (f"; picture: {rep['picture']}" if "picture" in rep else ""))
 
@@ -304,7 +307,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
 
 def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple[list[str], Tensor]:
     "`paint_maps` of `src`, kept in `cache` and reused while the frames and the finder are the same."
-    parts = [finder.posterior] + [t for t in (finder.colors, finder.toward) if t is not None]
+    parts = [finder.posterior] + [t for t in (finder.colors, finder.tolerant) if t is not None]
     key = hashlib.sha1(b"".join(t.numpy().tobytes() for t in parts)).hexdigest()
     if cache.exists():
         z = np.load(cache)
@@ -324,7 +327,7 @@ def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
     "Keep `finder` in `m`'s buffers (saved with the weights); its colours must be `m`'s."
     m.paint_posterior.copy_(finder.posterior)
     m.paint_by_color.fill_(finder.colors is not None)
-    m.paint_toward.copy_(finder.toward if finder.toward is not None else torch.zeros_like(m.paint_toward))
+    m.paint_tolerant.copy_(finder.tolerant if finder.tolerant is not None else torch.zeros_like(m.paint_tolerant))
     return m
 
 def _spread(src, n: int) -> list[np.ndarray]:

@@ -127,6 +127,10 @@ class Editor:
     def press(self, name):
         self.cell.get_by_role("button", name=name, exact=True).click()
 
+    def key(self, name):
+        "A shortcut typed into the editor (focused first: under load a re-render elsewhere may hold the focus)."
+        self.canvas.press(name)
+
     def latency(self) -> float:
         return float(self.canvas.get_attribute("data-latency"))
 
@@ -162,10 +166,10 @@ def test_author_a_template_run_tutorial_21_and_train_with_the_dashboard(lab):
             width = ed.cell.locator(".widget-text", has_text="width").locator("input"); width.fill("0.05"); width.press("Enter")
             # shortcuts: select b's last point, Delete, Ctrl+Z; n starts a line, which "delete line" removes
             ed.click(b[-1]); ed.status.filter(has_text="selected point 5").wait_for()
-            page.keyboard.press("Delete"); ed.wait_points(6)
-            page.keyboard.press("Control+z"); ed.wait_points(7)
-            page.keyboard.press("Escape"); ed.status.filter(has_not_text="selected point").wait_for()
-            page.keyboard.press("n"); ed.status.filter(has_text="line line1").wait_for()
+            ed.key("Delete"); ed.wait_points(6)
+            ed.key("Control+z"); ed.wait_points(7)
+            ed.key("Escape"); ed.status.filter(has_not_text="selected point").wait_for()
+            ed.key("n"); ed.status.filter(has_text="line line1").wait_for()
             for k, xy in enumerate([(0.7, 0.7), (0.8, 0.8)]): ed.click(xy); ed.wait_points(8 + k)
             ed.press("delete line"); ed.wait_points(7); ed.status.filter(has_text="line b ").wait_for()
             # zoom in with the wheel at line0's first point and drag it precisely there
@@ -174,7 +178,7 @@ def test_author_a_template_run_tutorial_21_and_train_with_the_dashboard(lab):
             page.wait_for_function("el => JSON.parse(el.dataset.view)[0] > 8", arg=ed.canvas.element_handle())
             page.screenshot(path=str(SHOTS / "editor_zoomed.png"))
             line0[0] = (-0.61, -0.49); ed.drag((-0.6, -0.5), line0[0])
-            page.keyboard.press("0"); page.wait_for_function("el => JSON.parse(el.dataset.view)[0] < 3", arg=ed.canvas.element_handle())
+            ed.key("0"); page.wait_for_function("el => JSON.parse(el.dataset.view)[0] < 3", arg=ed.canvas.element_handle())
             # cross springs, save, resample b to 6 points, save again: the springs still join the same neighbours
             ed.press("cross-springs"); ed.status.filter(has_not_text=re.compile(r"\b5 springs")).wait_for()  # 2 + 3 line springs before
             path = ed.cell.locator(".widget-text", has_text="file").locator("input")

@@ -92,6 +92,18 @@ def lengths(t: dict, springs) -> np.ndarray:
     p = np.array(t["points"]); return np.array([np.linalg.norm(p[i] - p[j]) for i, j in springs])
 
 
+IDLE = "() => / \\| Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent || '')"  # JupyterLab's kernel status
+
+
+def run_cell(page, cell):
+    "Click a cell and Shift+Enter, as a person would; once more if a kernel still connecting dropped the request."
+    for attempt in range(2):
+        cell.click(); page.keyboard.press("Shift+Enter")
+        try: cell.locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[(\*|\d+)\]")).wait_for(timeout=30_000); return
+        except Exception:
+            if attempt: raise
+
+
 class Editor:
     "One editor's widget on the page: its canvas, its status line, and a person's hands on them."
     def __init__(self, page, cell):
@@ -149,7 +161,8 @@ def test_author_a_template_run_tutorial_21_and_train_with_the_dashboard(lab):
         try:
             page.goto(f"{lab['url']}/lab/tree/editor.ipynb?token={lab['token']}")
             cells = page.locator(".jp-Notebook .jp-Cell")
-            cells.first.click(); page.keyboard.press("Shift+Enter")
+            cells.first.wait_for(); page.wait_for_function(IDLE, timeout=120_000)  # the kernel is up before the first run
+            run_cell(page, cells.first)
             ed = Editor(page, cells.nth(0))
             # draw two lines; the second gets its name in the list's name field
             for k, xy in enumerate(line0): ed.click(xy); ed.wait_points(k + 1)
@@ -190,7 +203,7 @@ def test_author_a_template_run_tutorial_21_and_train_with_the_dashboard(lab):
             ed.press("load"); ed.status.filter(has_text="loaded saved.json").wait_for(); ed.wait_points(9)
             page.screenshot(path=str(SHOTS / "editor_authored.png"))
             # latency: the built-in foot placed on the image, clicks at 56 points and more
-            cells.nth(1).click(); page.keyboard.press("Shift+Enter")
+            run_cell(page, cells.nth(1))
             ed2 = Editor(page, cells.nth(1)); ed2.canvas.scroll_into_view_if_needed(); ed2.wait_points(55)
             ed2.press("grow"); ed2.status.filter(has_text="valid").wait_for()
             lat = []
@@ -208,8 +221,7 @@ def test_author_a_template_run_tutorial_21_and_train_with_the_dashboard(lab):
             # a notebook without a kernel spec asks for one: a person picks the default
             page.wait_for_function("nb => document.querySelector('.jp-Dialog') || /Python/.test(document.querySelector(nb + ' .jp-Toolbar')?.textContent || '')", arg=nb)
             if page.locator(".jp-Dialog").count(): page.locator(".jp-Dialog button.jp-mod-accept").click()  # "Select"
-            idle = "() => / \\| Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent || '')"
-            page.wait_for_function(idle, timeout=120_000)  # the kernel is up: Run All before that runs nothing
+            page.wait_for_function(IDLE, timeout=120_000)  # the kernel is up: Run All before that runs nothing
             started = f"() => [...document.querySelectorAll('{nb} .jp-CodeCell .jp-InputPrompt')].some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"
             for attempt in range(2):  # a Run All sent while the kernel was still connecting is dropped: a person clicks it again
                 page.get_by_role("menuitem", name="Run", exact=True).click()

@@ -1,0 +1,136 @@
+"""How well can per-pixel features tell paint from skin on the development set, given the answer? (issue 12, item 1)
+
+    python bench/paint_ceiling.py [--data runs/devset] [--size 128] [--steps 2000] [--k 3] [--modes drawn supervised pu]
+
+A small per-pixel network (a k×k conv, default 3, 32 hidden, two 1×1 layers) on the features the library's finder reads (the
+thin-structure residual, its 5×5 magnitude as context, the local background colour), at source resolution:
+- **supervised** (`supervised`): trained on the true opacity (alpha ≥ 0.25) of 200 marked frames: an upper bound for finders of
+  this kind, which no label-free finder should be expected to beat;
+- **positive-unlabelled** (`pu`): trained to tell 200 marked from 300 unmarked frames, P(paint) = 1 − (1 − g)/g (the
+  label-free version, item 1's "frequent in marked, rare in unmarked" learnt instead of histogrammed);
+- **drawn** (`drawn`): trained on strokes this script draws onto the unmarked frames (random thin anti-aliased curves in
+  the paint's colour, jittered, random opacity, then a JPEG round trip), labelled by what it drew: label-free on the
+  user's frames, given the paint's colour (`--color`, default the devset's blue, which is the template's brow colour).
+Both are scored on marked frames 200–299 by bench/paint_check.py's rules, resized to the training size by the
+library's max-pool (5, stride 2) and by a plain 2×2 max-pool. Figures: bench/PAINT.md, bench/RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+
+from genlm.losses import thin_residual
+from paint_check import BLUE, load_split, recall_precision, true_paint
+
+CROP, BATCH, TRAIN, TEST = 96, 16, 200, 100
+
+
+def draw_strokes(img: np.ndarray, color: np.ndarray, rng: np.random.Generator, ss: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    "Paint 4–11 random thin curves (0.5–2.5 px, opacity 0.3–1) of a jittered colour onto img, JPEG q 35–95 → (frame, alpha)."
+    h = img.shape[0]
+    canvas = Image.new("L", (h * ss, h * ss), 0)
+    pen = ImageDraw.Draw(canvas)
+    t = np.linspace(0, 1, 40)[:, None]
+    for _ in range(rng.integers(4, 12)):
+        p0, p1, p2 = rng.uniform(0.1, 0.9, (3, 2)) * h * ss
+        curve = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t ** 2 * p2
+        pen.line([tuple(q) for q in curve], fill=int(255 * rng.uniform(0.3, 1)), width=max(1, int(rng.uniform(0.5, 2.5) * ss)))
+    a = np.asarray(canvas.resize((h, h), Image.BOX), np.float32)[..., None] / 255
+    c = np.clip(color + rng.normal(0, 20, 3), 0, 255)
+    buf = io.BytesIO()
+    Image.fromarray((img * (1 - a) + c * a).round().astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 96)))
+    return np.asarray(Image.open(buf).convert("RGB")), a[..., 0]
+
+
+def features(imgs: np.ndarray) -> torch.Tensor:
+    "uint8 (n,H,W,3) → (n,9,H,W): residual, its 5×5 mean magnitude, local background; roughly unit scale."
+    x = torch.from_numpy(imgs).permute(0, 3, 1, 2).float()
+    d = torch.cat([thin_residual(x[i:i + 50], 7) for i in range(0, len(x), 50)])
+    return torch.cat([d / 32, F.avg_pool2d(d.abs(), 5, 1, 2) / 32, (x - d) / 128 - 1], 1)
+
+
+def pixel_net(c: int, k: int = 3) -> nn.Module:
+    "A per-pixel classifier with a k×k receptive field; logits (n,1,H,W)."
+    return nn.Sequential(nn.Conv2d(c, 32, k, padding=k // 2), nn.ReLU(), nn.Conv2d(32, 32, 1), nn.ReLU(), nn.Conv2d(32, 1, 1))
+
+
+def crops(f: torch.Tensor, y: torch.Tensor | None, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    "n random CROP² crops of random frames (and of their labels)."
+    i = torch.randint(0, len(f), (n,))
+    r, c = torch.randint(0, f.shape[-2] - CROP + 1, (2,))
+    cut = lambda t: t[i, :, r:r + CROP, c:c + CROP]
+    return cut(f), None if y is None else cut(y)
+
+
+def fit(net: nn.Module, batch, steps: int) -> nn.Module:
+    "Adam on binary cross-entropy over `batch()` → (features, labels)."
+    opt = torch.optim.Adam(net.parameters(), 3e-3)
+    for _ in range(steps):
+        f, y = batch()
+        loss = F.binary_cross_entropy_with_logits(net(f), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    return net
+
+
+def score(p: torch.Tensor, alpha: np.ndarray, size: int) -> None:
+    "Print recall R and precision at the training size for several thresholds of the source-size map p (n,H,W)."
+    truth = true_paint(alpha, size)
+    for th in (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.97, 0.99):
+        m = (p > th).float()[:, None]
+        k = p.shape[-1] // size
+        lib = F.max_pool2d(m, 2 * k + 1, k, k)[:, 0] > 0
+        plain = F.max_pool2d(m, k)[:, 0] > 0
+        (r, _, pr), (r2, _, p2) = recall_precision(lib, *truth), recall_precision(plain, *truth)
+        print(f"  P > {th:.2f}: library pool R {r:.3f} P {pr:.3f} | plain max-pool R {r2:.3f} P {p2:.3f}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=Path("runs/devset"))
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--modes", nargs="+", default=["drawn", "supervised", "pu"], choices=["drawn", "supervised", "pu"])
+    ap.add_argument("--color", type=float, nargs=3, default=[255 * v for v in BLUE], help="paint colour (0–255) for the drawn strokes")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the drawn strokes, the crops and the networks")
+    ap.add_argument("--k", type=int, default=3, help="the first layer's kernel: the receptive field at source size")
+    a = ap.parse_args()
+    torch.manual_seed(a.seed)
+    t0 = time.time()
+    fm = features(load_split(a.data, "marked", TRAIN + TEST))
+    unmarked = load_split(a.data, "unmarked", 300)
+    fu = features(unmarked)
+    rng = np.random.default_rng(a.seed)
+    drawn = [draw_strokes(u, np.array(a.color), rng) for u in unmarked]
+    fd = features(np.stack([d[0] for d in drawn]))
+    drawn_label = torch.from_numpy(np.stack([d[1] for d in drawn]) >= 0.25).float()[:, None]
+    alpha = np.load(a.data / "paint_truth.npz")["alpha"][:TRAIN + TEST]
+    label = (torch.from_numpy(alpha).float()[:, None] / 255 >= 0.25).float()
+    print(f"features of {len(fm)} marked, {len(fu)} unmarked, {len(fd)} drawn frames at {fm.shape[-1]}²: {time.time() - t0:.0f} s")
+
+    def marked_vs_unmarked():
+        (f1, _), (f0, _) = crops(fm[:TRAIN], None, BATCH // 2), crops(fu, None, BATCH // 2)
+        return torch.cat([f1, f0]), torch.cat([torch.ones_like(f1[:, :1]), torch.zeros_like(f0[:, :1])])
+
+    modes = {"drawn": (lambda: crops(fd, drawn_label, BATCH), lambda g: g),
+             "supervised": (lambda: crops(fm[:TRAIN], label[:TRAIN], BATCH), lambda g: g),
+             "pu": (marked_vs_unmarked, lambda g: (1 - (1 - g) / g.clamp_min(1e-6)).clamp(0, 1))}
+    for name in a.modes:
+        batch, to_paint = modes[name]
+        t = time.time()
+        net = fit(pixel_net(fm.shape[1], a.k), batch, a.steps)
+        with torch.no_grad():
+            g = torch.cat([torch.sigmoid(net(fm[j:j + 25]))[:, 0] for j in range(TRAIN, TRAIN + TEST, 25)])
+        print(f"{name}, {a.k}×{a.k}, {a.steps} steps ({time.time() - t:.0f} s), marked frames {TRAIN}–{TRAIN + TEST - 1}:")
+        score(to_paint(g), alpha[TRAIN:], a.size)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ thin-structure residual, its 5×5 magnitude as context, the local background col
 - **drawn** (`drawn`): trained on strokes this script draws onto the unmarked frames (random thin anti-aliased curves in
   the paint's colour, jittered, random opacity, then a JPEG round trip), labelled by what it drew: label-free on the
   user's frames, given the paint's colour (`--color`, default the devset's blue, which is the template's brow colour).
-Both are scored on marked frames 200–299 by bench/paint_check.py's rules, resized to the training size by the
+All three are scored on marked frames 200–299 by bench/paint_check.py's rules, resized to the training size by the
 library's max-pool (5, stride 2) and by a plain 2×2 max-pool. Figures: bench/PAINT.md, bench/RESULTS.md.
 """
 from __future__ import annotations

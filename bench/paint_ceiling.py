@@ -1,6 +1,6 @@
 """How well can per-pixel features tell paint from skin on the development set, given the answer? (issue 12, item 1)
 
-    python bench/paint_ceiling.py [--data runs/devset] [--size 128] [--steps 2000] [--k 3] [--modes drawn supervised pu]
+    python bench/paint_ceiling.py [--data runs/devset] [--size 128] [--steps 2000] [--k 3] [--modes library drawn supervised pu]
 
 A small per-pixel network (a k×k conv, default 3, 32 hidden, two 1×1 layers) on the features the library's finder reads (the
 thin-structure residual, its 5×5 magnitude as context, the local background colour), at source resolution:
@@ -11,8 +11,10 @@ thin-structure residual, its 5×5 magnitude as context, the local background col
 - **drawn** (`drawn`): trained on strokes this script draws onto the unmarked frames (random thin anti-aliased curves in
   the paint's colour, jittered, random opacity, then a JPEG round trip), labelled by what it drew: label-free on the
   user's frames, given the paint's colour (`--color`, default the devset's blue, which is the template's brow colour).
-All three are scored on marked frames 200–299 by bench/paint_check.py's rules, resized to the training size by the
-library's max-pool (5, stride 2) and by a plain 2×2 max-pool. Figures: bench/PAINT.md, bench/RESULTS.md.
+- **library** (`library`): the library's own finder (`genlm.train.fit_finder`), for comparison on the same frames.
+All are scored on marked frames 200–299 by bench/paint_check.py's rules, brought to the training size by a max-pool
+of 2s+1 at stride s, s = source size ÷ training size (the reach `genlm.data.paint_maps` gives each stroke, then an
+s× subsample) and by a plain s×s one. Figures: bench/PAINT.md, bench/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -27,7 +29,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
+from genlm.config import Config
 from genlm.losses import thin_residual
+from genlm.model import GenLM
+from genlm.template import get_template
+from genlm.train import fit_finder
 from paint_check import BLUE, load_split, recall_precision, true_paint
 
 CROP, BATCH, TRAIN, TEST = 96, 16, 200, 100
@@ -85,11 +91,11 @@ def score(p: torch.Tensor, alpha: np.ndarray, size: int) -> None:
     truth = true_paint(alpha, size)
     for th in (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.97, 0.99):
         m = (p > th).float()[:, None]
-        k = p.shape[-1] // size
-        lib = F.max_pool2d(m, 2 * k + 1, k, k)[:, 0] > 0
-        plain = F.max_pool2d(m, k)[:, 0] > 0
-        (r, _, pr), (r2, _, p2) = recall_precision(lib, *truth), recall_precision(plain, *truth)
-        print(f"  P > {th:.2f}: library pool R {r:.3f} P {pr:.3f} | plain max-pool R {r2:.3f} P {p2:.3f}", flush=True)
+        s = p.shape[-1] // size
+        spread = F.max_pool2d(m, 2 * s + 1, s, s)[:, 0] > 0
+        plain = F.max_pool2d(m, s)[:, 0] > 0
+        (r, _, pr), (r2, _, p2) = recall_precision(spread, *truth), recall_precision(plain, *truth)
+        print(f"  P > {th:.2f}: 2s+1 pool R {r:.3f} P {pr:.3f} | plain max-pool R {r2:.3f} P {p2:.3f}", flush=True)
 
 
 def main() -> None:
@@ -97,23 +103,26 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--modes", nargs="+", default=["drawn", "supervised", "pu"], choices=["drawn", "supervised", "pu"])
+    ap.add_argument("--modes", nargs="+", default=["library", "drawn", "supervised", "pu"], choices=["library", "drawn", "supervised", "pu"])
+    ap.add_argument("--template", default="face", help="the template whose colours the library's finder is fitted with")
     ap.add_argument("--color", type=float, nargs=3, default=[255 * v for v in BLUE], help="paint colour (0–255) for the drawn strokes")
     ap.add_argument("--seed", type=int, default=0, help="seed of the drawn strokes, the crops and the networks")
     ap.add_argument("--k", type=int, default=3, help="the first layer's kernel: the receptive field at source size")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
-    t0 = time.time()
-    fm = features(load_split(a.data, "marked", TRAIN + TEST))
-    unmarked = load_split(a.data, "unmarked", 300)
-    fu = features(unmarked)
     rng = np.random.default_rng(a.seed)
-    drawn = [draw_strokes(u, np.array(a.color), rng) for u in unmarked]
-    fd = features(np.stack([d[0] for d in drawn]))
-    drawn_label = torch.from_numpy(np.stack([d[1] for d in drawn]) >= 0.25).float()[:, None]
+    t0 = time.time()
+    marked = load_split(a.data, "marked", TRAIN + TEST)
+    fm = features(marked)
     alpha = np.load(a.data / "paint_truth.npz")["alpha"][:TRAIN + TEST]
     label = (torch.from_numpy(alpha).float()[:, None] / 255 >= 0.25).float()
-    print(f"features of {len(fm)} marked, {len(fu)} unmarked, {len(fd)} drawn frames at {fm.shape[-1]}²: {time.time() - t0:.0f} s")
+    unmarked = load_split(a.data, "unmarked", 300) if {"drawn", "pu"} & set(a.modes) else None
+    fu = features(unmarked) if "pu" in a.modes else None
+    if "drawn" in a.modes:
+        drawn = [draw_strokes(u, np.array(a.color), rng) for u in unmarked]
+        fd = features(np.stack([d[0] for d in drawn]))
+        drawn_label = torch.from_numpy(np.stack([d[1] for d in drawn]) >= 0.25).float()[:, None]
+    print(f"features of the frames the modes need at {fm.shape[-1]}²: {time.time() - t0:.0f} s")
 
     def marked_vs_unmarked():
         (f1, _), (f0, _) = crops(fm[:TRAIN], None, BATCH // 2), crops(fu, None, BATCH // 2)
@@ -123,14 +132,20 @@ def main() -> None:
              "supervised": (lambda: crops(fm[:TRAIN], label[:TRAIN], BATCH), lambda g: g),
              "pu": (marked_vs_unmarked, lambda g: (1 - (1 - g) / g.clamp_min(1e-6)).clamp(0, 1))}
     for name in a.modes:
-        batch, to_paint = modes[name]
         t = time.time()
+        if name == "library":
+            finder = fit_finder(a.data / "marked", a.data / "unmarked", GenLM(get_template(a.template), Config(size=a.size)))
+            p = torch.stack([torch.from_numpy(finder(f)).amax(0) for f in marked[TRAIN:]])  # one map: any colour counts
+            print(f"the library's finder (fit_finder, one map per colour: {finder.colors is not None}; {time.time() - t:.0f} s), "
+                  f"marked frames {TRAIN}–{TRAIN + TEST - 1}:")
+            score(p, alpha[TRAIN:], a.size)
+            continue
+        batch, to_paint = modes[name]
         net = fit(pixel_net(fm.shape[1], a.k), batch, a.steps)
         with torch.no_grad():
             g = torch.cat([torch.sigmoid(net(fm[j:j + 25]))[:, 0] for j in range(TRAIN, TRAIN + TEST, 25)])
         print(f"{name}, {a.k}×{a.k}, {a.steps} steps ({time.time() - t:.0f} s), marked frames {TRAIN}–{TRAIN + TEST - 1}:")
         score(to_paint(g), alpha[TRAIN:], a.size)
-
 
 if __name__ == "__main__":
     main()

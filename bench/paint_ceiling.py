@@ -107,6 +107,7 @@ def main() -> None:
     ap.add_argument("--template", default="face", help="the template whose colours the library's finder is fitted with")
     ap.add_argument("--color", type=float, nargs=3, default=[255 * v for v in BLUE], help="paint colour (0–255) for the drawn strokes")
     ap.add_argument("--seed", type=int, default=0, help="seed of the drawn strokes, the crops and the networks")
+    ap.add_argument("--finder", default="residual", choices=["residual", "drawn"], help="the library's finder (`--modes library`)")
     ap.add_argument("--k", type=int, default=3, help="the first layer's kernel: the receptive field at source size")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
@@ -134,9 +135,10 @@ def main() -> None:
     for name in a.modes:
         t = time.time()
         if name == "library":
-            finder = fit_finder(a.data / "marked", a.data / "unmarked", GenLM(get_template(a.template), Config(size=a.size)))
+            finder = fit_finder(a.data / "marked", a.data / "unmarked", GenLM(get_template(a.template), Config(size=a.size, paint_finder=a.finder, seed=a.seed)))
             p = torch.stack([torch.from_numpy(finder(f)).amax(0) for f in marked[TRAIN:]])  # one map: any colour counts
-            print(f"the library's finder (fit_finder, one map per colour: {finder.colors is not None}; {time.time() - t:.0f} s), "
+            taught = "" if finder.found is None else f", taught strokes of {np.round(finder.found).astype(int).tolist()}"
+            print(f"the library's {a.finder} finder (fit_finder, one map per colour: {finder.colors is not None}{taught}; {time.time() - t:.0f} s), "
                   f"marked frames {TRAIN}–{TRAIN + TEST - 1}:")
             score(p, alpha[TRAIN:], a.size)
             continue

@@ -30,7 +30,7 @@ __all__ = ['Objective', 'Output', 'Backend', 'Finder', 'Augment', 'SMALL_SET', '
 Objective = Literal["genlm", "paper"]
 Output = Literal["similarity", "offsets"]
 Backend = Literal["torch", "pytorch3d"]
-Finder = Literal["colour", "residual"]
+Finder = Literal["colour", "residual", "drawn"]
 Augment = Literal["auto", "on", "off"]
 SMALL_SET = 1000  # fewer frames than this in a set: augment="auto" augments (measured: helps at 300 a side, bench/RESULTS.md)
 
@@ -59,7 +59,8 @@ class Config:
     lambda_gl1: float = 10.0  # weight of G's L1 to M outside the dilated paint (genlm)
     lambda_unmarked: float = 0.0  # weight of the paper's unmarked branch in genlm (D_M on R(L(U), U), cycle to U)
     paint_k: int = 128  # paint pixels sampled per image and colour (genlm)
-    paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution) or "colour" (each line's colour within paint_tol)
+    paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames) or "colour" (each line's colour within paint_tol)
+    finder_steps: int = 1500  # training steps of the drawn-stroke finder (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)
     renderer: Backend = "torch"  # renderer backend: "torch" or "pytorch3d"
@@ -87,17 +88,17 @@ class Config:
     def ignored(self) -> tuple[str, ...]:
         "The settings this objective and output form do not use."
         return (IGNORED.get(self.objective, ()) + (("max_residual",) if self.output == "offsets" else ())
-                + (("paint_tol",) if self.paint_finder == "residual" else ()))
+                + (("paint_tol",) if self.paint_finder != "colour" else ()) + (("finder_steps",) if self.paint_finder != "drawn" else ()))
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
-IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_tol", "paint_finder")}
+IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_tol", "paint_finder", "finder_steps")}
 
 # %% ../nbs/01_config.ipynb #321b20ce
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(),
     "cpu": dict(size=64, ngf=16, n_blocks=3, ndf=16, lwidth=16, lhidden=128, steps=9000),
     "cpu128": dict(size=128, ngf=16, n_blocks=3, ndf=16, lwidth=16, lhidden=128, steps=3000),  # thin paint on real footage
-    "tiny": dict(size=32, batch=2, ngf=4, n_blocks=1, ndf=4, d_layers=2, lwidth=4, lhidden=16, steps=4, paint_k=16, pool_size=4),
+    "tiny": dict(size=32, batch=2, ngf=4, n_blocks=1, ndf=4, d_layers=2, lwidth=4, lhidden=16, steps=4, paint_k=16, pool_size=4, finder_steps=30),
 }
 DEFAULT_PRESET = "cpu128"  # real footage with thin paint needs 128² (bench/RESULTS.md); synthetic 64² frames: "cpu"
 

@@ -5,15 +5,20 @@
 # %% ../nbs/05_losses.ipynb #b7c5284c
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from PIL import Image, ImageDraw
+from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint',
-           'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
-           'sample_soft', 'dilate', 'l1_outside']
+__all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'lsgan', 'l1', 'spring_loss',
+           'paint_colors', 'paint_mask', 'sample_paint', 'segment_samples', 'point_segment_distance', 'paint_loss',
+           'thin_residual', 'assign_colors', 'PaintFinder', 'draw_strokes', 'stroke_features', 'stroke_net',
+           'fit_stroke_net', 'paint_colours', 'sample_soft', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -137,8 +142,10 @@ class PaintFinder:
     def __init__(self, posterior: Tensor,  # (RESIDUAL_BINS³,) P(paint) of each residual bin
                  colors: Tensor | None = None,  # (C, 3) in [0, 1]: one map per paint colour; None: one map for all
                  k: int = 7,
-                 tolerant: Tensor | None = None):  # (C,) bool: by colour, these maps also take `paint_mask`'s pixels
-        self.posterior, self.k, self.share = posterior.float(), k, None  # share: set by `fit` when it tested colours
+                 tolerant: Tensor | None = None,  # (C,) bool: by colour, these maps also take `paint_mask`'s pixels
+                 net: nn.Module | None = None):  # a `stroke_net` (`fit_stroke_net`): it finds the paint instead of the posterior
+        self.posterior, self.k, self.share, self.net = posterior.float(), k, None, net  # share: set by `fit` when it tested colours
+        self.found = None  # (C′, 3) 0–255: the colours `net` was taught (`paint_colours`)
         self.colors = None if colors is None else torch.as_tensor(colors, dtype=torch.float32)
         self.tolerant = None if tolerant is None else torch.as_tensor(tolerant, dtype=torch.bool)
 
@@ -167,7 +174,9 @@ class PaintFinder:
     def maps(self, x: Tensor) -> Tensor:
         "Soft paint maps (B, C or 1, H, W) in [0, 1] of frames x (B,3,H,W, 0–255, on the posterior's device)."
         d = thin_residual(x, self.k)
-        p = self.posterior[_residual_bins(d)][:, None]  # (B, 1, H, W)
+        if self.net is None: p = self.posterior[_residual_bins(d)][:, None]  # (B, 1, H, W)
+        else:
+            with torch.no_grad(): p = torch.sigmoid(self.net(stroke_features(x, d)))
         if self.colors is not None:
             p = p * F.one_hot(assign_colors(d, x, self.colors)[0], len(self.colors)).permute(0, 3, 1, 2)
             if self.tolerant is None: return p
@@ -176,10 +185,13 @@ class PaintFinder:
 
 def _excess_posterior(hm: Tensor, hu: Tensor, r: float, z: float) -> Tensor:
     "P(paint) of each residual bin: the marked counts' significant excess over r × the unmarked counts, neighbouring bins pooled."
-    smooth = lambda h: F.avg_pool3d(h.reshape(1, 1, *[RESIDUAL_BINS] * 3), 3, 1, 1, count_include_pad=False).ravel() * 27
-    hm, hu = smooth(hm), smooth(hu)  # neighbouring bins share counts: JPEG and shading noise
+    hm, hu = _smooth_bins(hm[None])[0] * 27, _smooth_bins(hu[None])[0] * 27  # neighbouring bins share counts: JPEG and shading noise
     excess = hm - r * hu - z * (hm + r * r * hu).sqrt()
     return torch.where(hm > 0, excess.clamp_min(0) / hm.clamp_min(1e-9), torch.zeros_like(hm)).float()
+
+def _smooth_bins(h: Tensor) -> Tensor:
+    "Residual-bin histograms (G, BINS³) averaged over each bin's 3×3×3 neighbours."
+    return F.avg_pool3d(h.reshape(len(h), 1, *[RESIDUAL_BINS] * 3), 3, 1, 1, count_include_pad=False).reshape(len(h), -1)
 
 def _counts(frames: list[np.ndarray], colors: Tensor | None, k: int) -> tuple[Tensor, Tensor | None, Tensor | None, int]:
     """Residual-bin counts (BINS³,) of frames; counts (BINS³, C) of those pointing clearly (cos > 0.9) toward each colour;
@@ -197,7 +209,101 @@ def _counts(frames: list[np.ndarray], colors: Tensor | None, k: int) -> tuple[Te
 
 def _chw(frame: np.ndarray) -> Tensor:
     "An H×W×3 uint8 frame as (1, 3, H, W) float."
-    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float()
+    return torch.from_numpy(np.require(frame, requirements=["C", "W"])).permute(2, 0, 1)[None].float()
+
+# %% ../nbs/05_losses.ipynb #afb635c1
+STROKE_WIDTHS, STROKE_ALPHA, STROKE_SHADE = (0.5, 3.0), (0.3, 1.0), (0.6, 1.15)  # drawn strokes: width (source px), opacity, shading
+
+def draw_strokes(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, ss: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    "Thin random curves, each of a jittered colour of `colors` (C,3, 0–255), painted onto img (H×W×3 uint8), then JPEG'd → (frame, alpha H×W)."
+    h, w = img.shape[:2]
+    out, alpha = img.astype(np.float32), np.zeros((h, w, 1), np.float32)
+    t = np.linspace(0, 1, 40)[:, None]
+    for _ in range(rng.integers(3, 9)):
+        canvas = Image.new("L", (w * ss, h * ss), 0)
+        p0, p1, p2 = rng.uniform(0.1, 0.9, (3, 2)) * (w * ss, h * ss)
+        curve = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t ** 2 * p2
+        ImageDraw.Draw(canvas).line([tuple(q) for q in curve], fill=int(255 * rng.uniform(*STROKE_ALPHA)),
+                                    width=max(1, round(rng.uniform(*STROKE_WIDTHS) * ss)))
+        a = np.asarray(canvas.resize((w, h), Image.BOX), np.float32)[..., None] / 255
+        c = np.clip(colors[rng.integers(len(colors))] * rng.uniform(*STROKE_SHADE) + rng.normal(0, 12, 3), 0, 255)
+        out, alpha = out * (1 - a) + c * a, 1 - (1 - alpha) * (1 - a)
+    buf = io.BytesIO()
+    Image.fromarray(out.round().astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 96)))
+    return np.asarray(Image.open(buf).convert("RGB")), alpha[..., 0]
+
+def stroke_features(x: Tensor, d: Tensor) -> Tensor:
+    "The stroke network's input (B,9,H,W) from frames x (0–255) and their `thin_residual` d: d, its 5×5 mean magnitude, the background."
+    return torch.cat([d / 32, F.avg_pool2d(d.abs(), 5, 1, 2) / 32, (x - d) / 128 - 1], 1)
+
+def stroke_net(k: int = 7, hidden: int = 32) -> nn.Module:
+    "A per-pixel paint classifier on `stroke_features` with a k×k field: logits (B,1,H,W)."
+    return nn.Sequential(nn.Conv2d(9, hidden, k, padding=k // 2), nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
+                         nn.Conv2d(hidden, 1, 1))
+
+# %% ../nbs/05_losses.ipynb #e207cef6
+def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 1500, crop: int = 128, crops: int = 384,
+                   seed: int = 0, progress: bool = False) -> nn.Module:
+    "`stroke_net` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
+    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    c = min(crop, *(min(f.shape[:2]) for f in unmarked))
+    feats, labels = [], []
+    for i in range(crops):
+        f = unmarked[i % len(unmarked)]
+        r, q = rng.integers(0, f.shape[0] - c + 1), rng.integers(0, f.shape[1] - c + 1)
+        img, a = draw_strokes(f[r:r + c, q:q + c], colors, rng)
+        x = _chw(img)
+        feats.append(stroke_features(x, thin_residual(x))); labels.append(torch.from_numpy(a >= 0.25)[None, None])
+    feats, labels = torch.cat(feats), torch.cat(labels).float()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = stroke_net()
+    opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
+    with torch.enable_grad():  # also when called under no_grad
+        for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):
+            i = torch.randint(0, len(feats), (16,), generator=g)
+            r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
+            loss = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s]), labels[i, :, r:r + s, q:q + s])
+            opt.zero_grad(); loss.backward(); opt.step()
+    return net.eval().requires_grad_(False)
+
+def paint_colours(marked: list[np.ndarray], unmarked: list[np.ndarray], finder: "PaintFinder", starts: Tensor,
+                  crops: int = 24, seed: int = 0) -> np.ndarray:
+    """The paint's colours as filmed (C′,3, 0–255), one per map of `finder`: the colour whose strokes, drawn onto unmarked
+    frames, leave thin residuals most like the paint in excess in the marked ones; searched from `starts` (C,3 in [0,1])."""
+    n, groups = RESIDUAL_BINS ** 3, 1 if finder.colors is None else len(finder.colors)
+    excess = torch.zeros(groups * n, dtype=torch.float64)  # P(paint)-weighted residual bins of the marked frames, by map
+    for f in marked:
+        x = _chw(f); d = thin_residual(x, finder.k); bins = _residual_bins(d).ravel()
+        g = 0 if finder.colors is None else assign_colors(d, x, finder.colors)[0].ravel()
+        excess.index_add_(0, g * n + bins, finder.posterior[bins].double())
+    excess = _smooth_bins(excess.reshape(groups, n))
+    excess = excess / excess.sum(1, keepdim=True).clamp_min(1e-12)
+    c = min(128, *(min(f.shape[:2]) for f in unmarked))
+    cut = [f[(f.shape[0] - c) // 2:][:c, (f.shape[1] - c) // 2:][:, :c] for f in unmarked[::max(1, len(unmarked) // crops)][:crops]]
+    def likeness(colour: np.ndarray, e: Tensor) -> float:  # Bhattacharyya coefficient of drawn against found residuals
+        rng, h = np.random.default_rng(seed), torch.zeros(n, dtype=torch.float64)
+        for f in cut:
+            img, a = draw_strokes(f, colour[None], rng)
+            h += torch.bincount(_residual_bins(thin_residual(_chw(img), finder.k))[0][torch.from_numpy(a >= 0.25)], minlength=n)
+        h = _smooth_bins(h[None])[0]
+        return float((e * h / h.sum().clamp_min(1e-12)).sqrt().sum())
+    found = []
+    for g, e in enumerate(excess):
+        grid = [np.array(c, np.float64) for c in np.stack(np.meshgrid(*[[0, 128, 255]] * 3), -1).reshape(-1, 3)]
+        pool = [255 * starts[g].numpy()] if groups > 1 else [255 * s.numpy() for s in starts] + grid  # one map: any colour
+        scores = [likeness(p, e) for p in pool]
+        best, colour = max(scores), pool[int(np.argmax(scores))].astype(np.float64)  # where to start
+        for step in (64, 32, 16, 8):  # coordinate search on a shrinking step
+            better = True
+            while better:
+                better = False
+                for i, sign in [(i, s) for i in range(3) for s in (-1, 1)]:
+                    trial = colour.copy(); trial[i] = np.clip(trial[i] + sign * step, 0, 255)
+                    v = likeness(trial, e)
+                    if v > best + 1e-4: best, colour, better = v, trial, True
+        found.append(colour)
+    return np.stack(found).astype(np.float32)
 
 # %% ../nbs/05_losses.ipynb #c3e1e1ea
 def sample_soft(maps: Tensor, k: int = 128, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:

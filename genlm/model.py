@@ -5,6 +5,7 @@
 # %% ../nbs/09_model.ipynb #f73cdf45
 from __future__ import annotations
 
+import copy
 import math
 import os
 import random
@@ -18,7 +19,7 @@ from torch import Tensor, nn
 
 from .config import Checkpoint, Config
 from .losses import (RESIDUAL_BINS, PaintFinder, dilate, l1, l1_outside, lsgan, paint_colors, paint_loss, paint_mask,
-                          sample_paint, sample_soft, spring_loss)
+                          sample_paint, sample_soft, spring_loss, stroke_net)
 from .nets import LandmarkNet, init_conv_weights, patch_discriminator, resnet_generator
 from .render import Renderer
 from .template import Template
@@ -61,10 +62,13 @@ class GenLM(nn.Module):
         self.register_buffer("springs", torch.tensor(template.springs))
         self.register_buffer("rest", torch.tensor(template.rest_lengths(), dtype=torch.float32))
         self.pool_M, self.pool_U = ImagePool(cfg.pool_size), ImagePool(cfg.pool_size)
-        if cfg.paint_finder == "residual":  # the finder fitted to this run's frames, saved with the weights
+        if cfg.paint_finder != "colour":  # the finder fitted to this run's frames, saved with the weights
             self.register_buffer("paint_posterior", torch.zeros(RESIDUAL_BINS ** 3))
             self.register_buffer("paint_by_color", torch.tensor(False))  # True: one map per colour, lines matched by colour
             self.register_buffer("paint_tolerant", torch.zeros(len(self.colors), dtype=torch.bool))  # by colour: + paint_mask
+        if cfg.paint_finder == "drawn":  # the network that finds the paint, and the colours (0–1; −1: unused rows) it was taught
+            self.paint_net = stroke_net().requires_grad_(False)
+            self.register_buffer("paint_found", -torch.ones(len(self.colors), 3))
 
     @classmethod
     def from_checkpoint(cls, ck: Checkpoint) -> "GenLM":
@@ -82,10 +86,13 @@ class GenLM(nn.Module):
         return self.finder(M.device).maps((M.float() + 1) * 127.5)  # training uses maps found at source resolution instead
 
     def finder(self, device: torch.device | str = "cpu") -> PaintFinder:
-        "The run's paint finder (paint_finder='residual'), on `device`."
+        "The run's paint finder (paint_finder='residual' or 'drawn'), on `device`."
         colors, tolerant = self.colors.to(device), self.paint_tolerant.to(device)
-        return PaintFinder(self.paint_posterior.to(device), colors if bool(self.paint_by_color) else None,
-                           tolerant=tolerant if bool(tolerant.any()) else None)
+        net = copy.deepcopy(self.paint_net).to(device) if self.cfg.paint_finder == "drawn" else None
+        f = PaintFinder(self.paint_posterior.to(device), colors if bool(self.paint_by_color) else None,
+                        tolerant=tolerant if bool(tolerant.any()) else None, net=net)
+        if net is not None: f.found = (255 * self.paint_found[self.paint_found[:, 0] >= 0]).cpu().numpy()
+        return f
 
     def springs_of(self, pts: Tensor, rest: Tensor | None = None) -> Tensor:
         "The spring loss of landmarks `pts` (B,N,2), K × spring_scale, against `rest` (default: the template's)."

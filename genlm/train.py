@@ -18,7 +18,7 @@ from torch import Tensor
 
 from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_device, read_checkpoint, resume_config, save_checkpoint
 from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, memory_frames, paint_maps, to_float, to_uint8, with_paint
-from .losses import PaintFinder
+from .losses import PaintFinder, fit_stroke_net, paint_colours
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
 from .template import Template, atomic_write, get_template
 
@@ -102,6 +102,7 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
         colors = m.colors if by_color else torch.ones(1, 3, device=M.device)
         rep = {"colors": m.colors.tolist() if by_color else "any colour: one map for all lines (residual finder fitted to the frames)"}
         if by_color and bool(m.paint_tolerant.any()): rep["colour_test"] = m.colors[m.paint_tolerant].tolist()
+        if m.cfg.paint_finder == "drawn": rep["taught"] = m.paint_found[m.paint_found[:, 0] >= 0].tolist()
     else:
         mask = torch.cat([m.find_paint(x) for x in M.split(64)])  # (n, C, S, S)
         colors, rep = m.colors, {"colors": m.colors.tolist()}
@@ -124,6 +125,7 @@ def paint_text(rep: dict) -> str:
     "One line about the paint found, for the command line."
     what = rep["colors"] if isinstance(rep["colors"], str) else "colours " + rgb_text(rep["colors"])
     if "colour_test" in rep: what += " (the colour test adds its pixels for " + rgb_text(rep["colour_test"]) + ")"
+    if "taught" in rep: what += "; found by a network taught strokes of " + rgb_text(rep["taught"])
     return (f"paint {what}: found on {100 * rep['coverage']:.2f}% of pixels of {rep['frames']} marked frames, "
             f"none in {rep['frames_without_paint']}" + (f"; picture: {rep['picture']}" if "picture" in rep else ""))
 
@@ -295,7 +297,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     U = as_frames(unmarked, cfg.size, cache=run / "cache" / "unmarked")
     torch.manual_seed(cfg.seed)
     model = GenLM(tpl, cfg)
-    if cfg.paint_finder == "residual" and cfg.objective == "genlm":  # fitted once on the run's frames at source resolution; saved with the weights
+    if cfg.paint_finder != "colour" and cfg.objective == "genlm":  # fitted once on the run's frames at source resolution; saved with the weights
         set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model))
         M = with_paint(M, *cached_paint_maps(marked, cfg.size, model.finder(), run / "cache" / "paint.npz"))
     M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
@@ -308,6 +310,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
 def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple[list[str], Tensor]:
     "`paint_maps` of `src`, kept in `cache` and reused while the frames and the finder are the same."
     parts = [finder.posterior] + [t for t in (finder.colors, finder.tolerant) if t is not None]
+    parts += [] if finder.net is None else [p.detach().cpu() for p in finder.net.state_dict().values()]
     key = hashlib.sha1(b"".join(t.numpy().tobytes() for t in parts)).hexdigest()
     if cache.exists():
         z = np.load(cache)
@@ -317,17 +320,27 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     return ids, maps
 
 def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
-    "A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the paint has them."
+    """A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the
+    paint has them; with paint_finder="drawn", a network taught on strokes of the paint's colours drawn onto the unmarked frames."""
     pts = torch.as_tensor(m.template.points)
     length = (pts[m.segments[:, 0].cpu()] - pts[m.segments[:, 1].cpu()]).norm(dim=-1)  # (S,)
     shares = torch.bincount(m.segment_color.cpu(), length, len(m.colors))
-    return PaintFinder.fit(_spread(marked, n), _spread(unmarked, n), m.colors.cpu(), shares / shares.sum())
+    marked, unmarked = _spread(marked, n), _spread(unmarked, n)
+    finder = PaintFinder.fit(marked, unmarked, m.colors.cpu(), shares / shares.sum())
+    if m.cfg.paint_finder == "drawn":
+        finder.found = paint_colours(marked, unmarked, finder, m.colors.cpu(), seed=m.cfg.seed)
+        finder.net = fit_stroke_net(unmarked, finder.found, m.cfg.finder_steps, seed=m.cfg.seed, progress=True)
+    return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
     "Keep `finder` in `m`'s buffers (saved with the weights); its colours must be `m`'s."
     m.paint_posterior.copy_(finder.posterior)
     m.paint_by_color.fill_(finder.colors is not None)
     m.paint_tolerant.copy_(finder.tolerant if finder.tolerant is not None else torch.zeros_like(m.paint_tolerant))
+    if finder.net is not None:
+        m.paint_net.load_state_dict(finder.net.state_dict())
+        found = torch.as_tensor(finder.found, dtype=torch.float32)[:len(m.colors)] / 255
+        m.paint_found.fill_(-1)[:len(found)] = found
     return m
 
 def _spread(src, n: int) -> list[np.ndarray]:

@@ -2,15 +2,15 @@
 
     python bench/paint_ceiling.py [--data runs/devset] [--size 128] [--steps 2000] [--k 3] [--modes library drawn supervised pu]
 
-A small per-pixel network (a k×k conv, default 3, 32 hidden, two 1×1 layers) on the features the library's finder reads (the
+A small per-pixel network (the library's `stroke_net`: a k×k conv, default 3, 32 hidden, two 1×1 layers) on the features its finder reads (the
 thin-structure residual, its 5×5 magnitude as context, the local background colour), at source resolution:
 - **supervised** (`supervised`): trained on the true opacity (alpha ≥ 0.25) of 200 marked frames: an upper bound for finders of
   this kind, which no label-free finder should be expected to beat;
 - **positive-unlabelled** (`pu`): trained to tell 200 marked from 300 unmarked frames, P(paint) = 1 − (1 − g)/g (the
   label-free version, item 1's "frequent in marked, rare in unmarked" learnt instead of histogrammed);
-- **drawn** (`drawn`): trained on strokes this script draws onto the unmarked frames (random thin anti-aliased curves in
-  the paint's colour, jittered, random opacity, then a JPEG round trip), labelled by what it drew: label-free on the
-  user's frames, given the paint's colour (`--color`, default the devset's blue, which is the template's brow colour).
+- **drawn** (`drawn`): trained on strokes the library's `genlm.losses.draw_strokes` draws onto the unmarked frames, labelled
+  by what it drew: label-free on the user's frames, given the paint's colour (`--color`, default the devset's blue, the
+  template's brow colour); the library's `paint_finder="drawn"` is this with the colour found from the frames.
 - **library** (`library`): the library's own finder (`genlm.train.fit_finder`), for comparison on the same frames.
 All are scored on marked frames 200–299 by bench/paint_check.py's rules, brought to the training size by a max-pool
 of 2s+1 at stride s, s = source size ÷ training size (the reach `genlm.data.paint_maps` gives each stroke, then an
@@ -19,7 +19,6 @@ s× subsample) and by a plain s×s one. Figures: bench/PAINT.md, bench/RESULTS.m
 from __future__ import annotations
 
 import argparse
-import io
 import time
 from pathlib import Path
 
@@ -27,10 +26,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image, ImageDraw
 
 from genlm.config import Config
-from genlm.losses import thin_residual
+from genlm.losses import draw_strokes, stroke_features, stroke_net, thin_residual
 from genlm.model import GenLM
 from genlm.template import get_template
 from genlm.train import fit_finder
@@ -39,33 +37,10 @@ from paint_check import BLUE, load_split, recall_precision, true_paint
 CROP, BATCH, TRAIN, TEST = 96, 16, 200, 100
 
 
-def draw_strokes(img: np.ndarray, color: np.ndarray, rng: np.random.Generator, ss: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    "Paint 4–11 random thin curves (0.5–2.5 px, opacity 0.3–1) of a jittered colour onto img, JPEG q 35–95 → (frame, alpha)."
-    h = img.shape[0]
-    canvas = Image.new("L", (h * ss, h * ss), 0)
-    pen = ImageDraw.Draw(canvas)
-    t = np.linspace(0, 1, 40)[:, None]
-    for _ in range(rng.integers(4, 12)):
-        p0, p1, p2 = rng.uniform(0.1, 0.9, (3, 2)) * h * ss
-        curve = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t ** 2 * p2
-        pen.line([tuple(q) for q in curve], fill=int(255 * rng.uniform(0.3, 1)), width=max(1, int(rng.uniform(0.5, 2.5) * ss)))
-    a = np.asarray(canvas.resize((h, h), Image.BOX), np.float32)[..., None] / 255
-    c = np.clip(color + rng.normal(0, 20, 3), 0, 255)
-    buf = io.BytesIO()
-    Image.fromarray((img * (1 - a) + c * a).round().astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 96)))
-    return np.asarray(Image.open(buf).convert("RGB")), a[..., 0]
-
-
 def features(imgs: np.ndarray) -> torch.Tensor:
-    "uint8 (n,H,W,3) → (n,9,H,W): residual, its 5×5 mean magnitude, local background; roughly unit scale."
+    "uint8 (n,H,W,3) → (n,9,H,W): the library's `stroke_features`, 50 frames at a time."
     x = torch.from_numpy(imgs).permute(0, 3, 1, 2).float()
-    d = torch.cat([thin_residual(x[i:i + 50], 7) for i in range(0, len(x), 50)])
-    return torch.cat([d / 32, F.avg_pool2d(d.abs(), 5, 1, 2) / 32, (x - d) / 128 - 1], 1)
-
-
-def pixel_net(c: int, k: int = 3) -> nn.Module:
-    "A per-pixel classifier with a k×k receptive field; logits (n,1,H,W)."
-    return nn.Sequential(nn.Conv2d(c, 32, k, padding=k // 2), nn.ReLU(), nn.Conv2d(32, 32, 1), nn.ReLU(), nn.Conv2d(32, 1, 1))
+    return torch.cat([stroke_features(v, thin_residual(v, 7)) for v in x.split(50)])
 
 
 def crops(f: torch.Tensor, y: torch.Tensor | None, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -120,7 +95,7 @@ def main() -> None:
     unmarked = load_split(a.data, "unmarked", 300) if {"drawn", "pu"} & set(a.modes) else None
     fu = features(unmarked) if "pu" in a.modes else None
     if "drawn" in a.modes:
-        drawn = [draw_strokes(u, np.array(a.color), rng) for u in unmarked]
+        drawn = [draw_strokes(u, np.array([a.color]), rng) for u in unmarked]
         fd = features(np.stack([d[0] for d in drawn]))
         drawn_label = torch.from_numpy(np.stack([d[1] for d in drawn]) >= 0.25).float()[:, None]
     print(f"features of the frames the modes need at {fm.shape[-1]}²: {time.time() - t0:.0f} s")
@@ -143,7 +118,7 @@ def main() -> None:
             score(p, alpha[TRAIN:], a.size)
             continue
         batch, to_paint = modes[name]
-        net = fit(pixel_net(fm.shape[1], a.k), batch, a.steps)
+        net = fit(stroke_net(a.k), batch, a.steps)
         with torch.no_grad():
             g = torch.cat([torch.sigmoid(net(fm[j:j + 25]))[:, 0] for j in range(TRAIN, TRAIN + TEST, 25)])
         print(f"{name}, {a.k}×{a.k}, {a.steps} steps ({time.time() - t:.0f} s), marked frames {TRAIN}–{TRAIN + TEST - 1}:")

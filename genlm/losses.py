@@ -16,9 +16,9 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'lsgan', 'l1', 'spring_loss',
-           'paint_colors', 'paint_mask', 'sample_paint', 'segment_samples', 'point_segment_distance', 'paint_loss',
-           'thin_residual', 'assign_colors', 'PaintFinder', 'draw_strokes', 'stroke_features', 'stroke_net',
-           'fit_stroke_net', 'paint_colours', 'sample_soft', 'dilate', 'l1_outside']
+           'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions', 'segment_samples', 'point_segment_distance',
+           'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder', 'draw_strokes', 'stroke_features',
+           'stroke_net', 'fit_stroke_net', 'paint_colours', 'sample_soft', 'heaviest_paint', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -59,11 +59,12 @@ def sample_paint(mask: Tensor, k: int = 128, generator: torch.Generator | None =
     b, c, h, w = mask.shape
     flat = mask.reshape(b, c, h * w).float()
     score = flat * (torch.rand(flat.shape, generator=generator, device=mask.device) + 1)  # paint first, random order
-    k = min(k, h * w)
-    top, idx = score.topk(k, dim=-1)
-    x = (idx % w).float().add(0.5).mul(2 / w).sub(1)
-    y = (idx // w).float().add(0.5).mul(2 / h).sub(1)
-    return torch.stack([x, y], -1), top > 0
+    top, idx = score.topk(min(k, h * w), dim=-1)
+    return pixel_positions(idx, h, w), top > 0
+
+def pixel_positions(idx: Tensor, h: int, w: int) -> Tensor:
+    "Normalised (x, y) ∈ (−1, 1) of the pixel centres at flat indices `idx` of an h×w image: idx.shape + (2,)."
+    return torch.stack([(idx % w).float().add(0.5).mul(2 / w).sub(1), (idx // w).float().add(0.5).mul(2 / h).sub(1)], -1)
 
 def segment_samples(points: Tensor, segments: Tensor, per_segment: int = 4) -> Tensor:
     "Points along each segment (B,S·per_segment,2): its start and `per_segment`−1 interior points."
@@ -87,7 +88,8 @@ def paint_loss(points: Tensor,  # (B, N, 2) deformed template
                per_segment: int = 4,
                max_paint_distance: float = 0.1,  # paint farther from its lines than this counts as stray
                max_line_distance: float | None = None,  # lines farther from paint than this count as unpainted (None: no cap)
-               per_frame: bool = False) -> Tensor:  # True: each frame's loss (B,), averaged over its colours
+               per_frame: bool = False,  # True: each frame's loss (B,), averaged over its colours
+               weight: Tensor | None = None) -> Tensor:  # (B, C, K) soft paint: paint → lines weighs by it, lines → paint looks at ≥ ½
     "Chamfer distance by colour between the template's lines and the paint, both directions, in normalised units."
     line_pts = segment_samples(points, segments, per_segment)  # (B, S·ps, 2)
     line_col = segment_color.repeat_interleave(per_segment)  # (S·ps,)
@@ -97,12 +99,13 @@ def paint_loss(points: Tensor,  # (B, N, 2) deformed template
         sel, ok = line_col == c, valid[:, c]  # (S·ps,), (B, K)
         has = ok.any(1).float()  # (B,) images with paint of this colour
         if not sel.any() or not has.any(): continue
+        w, sure = (ok.float(), ok) if weight is None else (weight[:, c] * ok, ok & (weight[:, c] >= 0.5))
         d = torch.cdist(line_pts[:, sel], paint[:, c])  # (B, P, K)
-        d = d.masked_fill(~ok[:, None], 1e3)
+        d = d.masked_fill(~sure[:, None], 1e3)
         to_paint = d.amin(2).clamp_max(max_line_distance or 1e3).mean(1)  # (B,)
         segc = segment_color == c
         ds = point_segment_distance(paint[:, c], a[:, segc], b[:, segc]).amin(2).clamp_max(max_paint_distance)  # (B, K)
-        to_lines = (ds * ok).sum(1) / ok.sum(1).clamp_min(1)
+        to_lines = (ds * w).sum(1) / w.sum(1).clamp_min(1e-6)
         total = total + (to_paint + to_lines) * has
         count = count + has
     if per_frame: return total / count.clamp_min(1)
@@ -313,9 +316,13 @@ def sample_soft(maps: Tensor, k: int = 128, generator: torch.Generator | None = 
     u = torch.rand(flat.shape, generator=generator, device=maps.device).clamp_min(1e-12)
     key = torch.where(flat > 0, u.log() / flat.clamp_min(1e-12), torch.full_like(flat, -1e9))
     top, idx = key.topk(min(k, h * w), -1)
-    x = (idx % w).float().add(0.5).mul(2 / w).sub(1)
-    y = (idx // w).float().add(0.5).mul(2 / h).sub(1)
-    return torch.stack([x, y], -1), top > -1e8
+    return pixel_positions(idx, h, w), top > -1e8
+
+def heaviest_paint(maps: Tensor, k: int = 1024) -> tuple[Tensor, Tensor]:
+    "The `k` heaviest pixels per image and map (B,C,H,W weights in [0, 1]): positions (B,C,k,2) normalised, weights (B,C,k)."
+    b, c, h, w = maps.shape
+    top, idx = maps.reshape(b, c, h * w).float().topk(min(k, h * w), -1)
+    return pixel_positions(idx, h, w), top
 
 # %% ../nbs/05_losses.ipynb #f41692ac
 def dilate(mask: Tensor, radius: int = 2) -> Tensor:

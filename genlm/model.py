@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .config import Checkpoint, Config
 from .losses import (RESIDUAL_BINS, PaintFinder, dilate, l1, l1_outside, lsgan, paint_colors, paint_loss, paint_mask,
-                          sample_paint, sample_soft, spring_loss, stroke_net)
+                          sample_paint, sample_soft, heaviest_paint, spring_loss, stroke_net)
 from .nets import LandmarkNet, init_conv_weights, patch_discriminator, resnet_generator
 from .render import Renderer
 from .template import Template
@@ -126,9 +126,10 @@ def paint_distance(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False)
     if mask.dtype == torch.bool:
         paint, valid = sample_paint(mask, m.cfg.paint_k)
         return paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
-    paint, valid = sample_soft(mask, 4 * m.cfg.paint_k)
+    if m.cfg.paint_weights: paint, weight = heaviest_paint(mask, 8 * m.cfg.paint_k); valid = weight > 0.02
+    else: (paint, valid), weight = sample_soft(mask, 4 * m.cfg.paint_k), None
     color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
-    return paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame)
+    return paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
 
 # %% ../nbs/09_model.ipynb #fc39035e
 def unmarked_branch(m: GenLM, U: Tensor, weight: float) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:

@@ -1,7 +1,8 @@
 """The library's own paint finding and paint loss on the development set (issue 12, items 1 and 2), as a run uses them:
 `genlm.train.fit_finder` + `genlm.data.paint_maps` at the training size, scored against the true paint, and
 `genlm.model.paint_distance` (the training loss) at the ground truth against the template, similarity perturbations,
-per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)).
+per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)); both ways of reading
+the soft paint maps (`paint_weights` false: 4·paint_k pixels sampled ∝ P; true: the heaviest pixels weighed by P).
 
     python bench/loss_check.py RUN [--data runs/devset] [--frames 150]
 
@@ -52,22 +53,25 @@ def main():
     on = amax[np.arange(len(files))[:, None], gi[..., 1], gi[..., 0]] >= 0.3
     painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
     T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // S)  # the true paint at S: one map
-    S_all, T_all, names = [], [], None
-    for i in range(len(files)):
-        names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
-        cand = np.concatenate([cand, answer[i:i + 1]])
-        S_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], P[i:i + 1], a.seed + i) for c in cand]).numpy())
-        T_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], T[i:i + 1], a.seed + i) for c in cand]).numpy())
-    names = names + ["run's answer L_delta(G(M))"]
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
-    print("| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
-    found, true = _checks(np.stack(S_all), names, t, painted), _checks(np.stack(T_all), names, t, painted)
-    for k in found: print(f"| {k} | {found[k]:.1f} | {true[k]:.1f} |")
-    wins = (np.stack(S_all)[:, 1:] <= np.stack(S_all)[:, :1]).mean(0)  # how often each candidate scores at least the truth's
-    print("most often at least as good as the truth (paint found): " +
-          ", ".join(f"{names[1 + j]} {100 * wins[j]:.0f}%" for j in np.argsort(-wins)[:4]))
-    print(f"mean loss (paint found): truth {np.stack(S_all)[:, 0].mean():.4f}, template {np.stack(S_all)[:, 1].mean():.4f}, "
-          f"run's answer {np.stack(S_all)[:, -1].mean():.4f}")
+    for weights in (False, True):  # the soft maps sampled ∝ P (4·paint_k), or their heaviest pixels weighed by P
+        m.cfg.paint_weights, rng = weights, np.random.default_rng(a.seed)  # the same candidates for both
+        S_all, T_all, names = [], [], None
+        for i in range(len(files)):
+            names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
+            cand = np.concatenate([cand, answer[i:i + 1]])
+            S_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], P[i:i + 1], a.seed + i) for c in cand]).numpy())
+            T_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], T[i:i + 1], a.seed + i) for c in cand]).numpy())
+        names = names + ["run's answer L_delta(G(M))"]
+        found, true = np.stack(S_all), np.stack(T_all)
+        print(f"\n## paint_weights={weights}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
+        rows_f, rows_t = _checks(found, names, t, painted), _checks(true, names, t, painted)
+        for k in rows_f: print(f"| {k} | {rows_f[k]:.1f} | {rows_t[k]:.1f} |")
+        wins = (found[:, 1:] <= found[:, :1]).mean(0)  # how often each candidate scores at least the truth's
+        print("most often at least as good as the truth (paint found): " +
+              ", ".join(f"{names[1 + j]} {100 * wins[j]:.0f}%" for j in np.argsort(-wins)[:4]))
+        print(f"mean loss (paint found): truth {found[:, 0].mean():.4f}, template {found[:, 1].mean():.4f}, "
+              f"run's answer {found[:, -1].mean():.4f}")
 
 
 def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray) -> dict[str, float]:

@@ -265,6 +265,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'genlm.losses.draw_strokes': ('losses.html#draw_strokes', 'genlm/losses.py'),
                               'genlm.losses.fit_stroke_net': ('losses.html#fit_stroke_net', 'genlm/losses.py'),
                               'genlm.losses.heaviest_paint': ('losses.html#heaviest_paint', 'genlm/losses.py'),
+                              'genlm.losses.kernel_paint_loss': ('losses.html#kernel_paint_loss', 'genlm/losses.py'),
                               'genlm.losses.l1': ('losses.html#l1', 'genlm/losses.py'),
                               'genlm.losses.l1_outside': ('losses.html#l1_outside', 'genlm/losses.py'),
                               'genlm.losses.lsgan': ('losses.html#lsgan', 'genlm/losses.py'),

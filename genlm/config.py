@@ -60,6 +60,8 @@ class Config:
     lambda_unmarked: float = 0.0  # weight of the paper's unmarked branch in genlm (D_M on R(L(U), U), cycle to U)
     paint_k: int = 128  # paint pixels sampled per image and colour (genlm)
     paint_weights: bool = False  # soft paint maps: weigh the 8·paint_k heaviest pixels by their P instead of sampling 4·paint_k ∝ P (genlm)
+    paint_sigma: float = 0.0  # > 0: add lambda_kernel · a robust kernel term, 1 − exp(−d²/2σ²) of paint to its lines, σ in training pixels (genlm)
+    lambda_kernel: float = 0.3  # weight of that kernel term (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames) or "colour" (each line's colour within paint_tol)
     finder_steps: int = 1500  # training steps of the drawn-stroke finder (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
@@ -92,7 +94,7 @@ class Config:
                 + (("paint_tol",) if self.paint_finder != "colour" else ()) + (("finder_steps",) if self.paint_finder != "drawn" else ()))
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
-IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_tol", "paint_finder", "finder_steps")}
+IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "paint_tol", "paint_finder", "finder_steps")}
 
 # %% ../nbs/01_config.ipynb #321b20ce
 PRESETS: dict[str, dict[str, Any]] = {

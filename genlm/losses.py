@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'lsgan', 'l1', 'spring_loss',
            'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions', 'segment_samples', 'point_segment_distance',
            'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder', 'draw_strokes', 'stroke_features',
-           'stroke_net', 'fit_stroke_net', 'paint_colours', 'sample_soft', 'heaviest_paint', 'dilate', 'l1_outside']
+           'stroke_net', 'fit_stroke_net', 'paint_colours', 'sample_soft', 'heaviest_paint', 'kernel_paint_loss',
+           'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -323,6 +324,27 @@ def heaviest_paint(maps: Tensor, k: int = 1024) -> tuple[Tensor, Tensor]:
     b, c, h, w = maps.shape
     top, idx = maps.reshape(b, c, h * w).float().topk(min(k, h * w), -1)
     return pixel_positions(idx, h, w), top
+
+# %% ../nbs/05_losses.ipynb #dca4ec67
+def kernel_paint_loss(points: Tensor,  # (B, N, 2) deformed template
+                      segments: Tensor,  # (S, 2) segment index pairs
+                      segment_color: Tensor,  # (S,) colour index of each segment, matching the maps
+                      maps: Tensor,  # (B, C, H, W) paint weights in [0, 1]
+                      sigma: float,  # the kernel's width in pixels of the maps
+                      k: int = 2048) -> Tensor:  # the heaviest pixels per map that are looked at
+    "Per frame (B,): P-weighted mean over the heaviest paint of 1 − exp(−d²/2σ²), d its distance to the nearest line of its colour."
+    pos, w = heaviest_paint(maps, k)  # (B, C, k, 2), (B, C, k)
+    s2 = 2 * (sigma * 2 / maps.shape[-1]) ** 2  # σ in normalised units, squared, doubled
+    a, b = points[:, segments[:, 0]], points[:, segments[:, 1]]
+    total, count = points.new_zeros(len(points)), points.new_zeros(len(points))
+    for c in range(maps.shape[1]):
+        sel, wc = segment_color == c, w[:, c]
+        if not sel.any(): continue
+        d = point_segment_distance(pos[:, c], a[:, sel], b[:, sel]).amin(2)  # (B, k)
+        mass = wc.sum(1)
+        total = total + ((1 - torch.exp(-d.pow(2) / s2)) * wc).sum(1) / mass.clamp_min(1e-6)
+        count = count + (mass > 0).float()
+    return total / count.clamp_min(1)
 
 # %% ../nbs/05_losses.ipynb #f41692ac
 def dilate(mask: Tensor, radius: int = 2) -> Tensor:

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .config import Checkpoint, Config
 from .losses import (RESIDUAL_BINS, PaintFinder, dilate, l1, l1_outside, lsgan, paint_colors, paint_loss, paint_mask,
-                          sample_paint, sample_soft, heaviest_paint, spring_loss, stroke_net)
+                          sample_paint, sample_soft, heaviest_paint, kernel_paint_loss, spring_loss, stroke_net)
 from .nets import LandmarkNet, init_conv_weights, patch_discriminator, resnet_generator
 from .render import Renderer
 from .template import Template
@@ -123,13 +123,17 @@ def paint_terms(m: GenLM, image: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, 
 
 def paint_distance(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False) -> Tensor:
     "The paint loss of landmarks `pts` against a boolean mask per colour (B,C,H,W), or soft maps per colour (B,C,H,W) or for all (B,1,H,W)."
+    c, color = m.cfg, m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
     if mask.dtype == torch.bool:
-        paint, valid = sample_paint(mask, m.cfg.paint_k)
-        return paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
-    if m.cfg.paint_weights: paint, weight = heaviest_paint(mask, 8 * m.cfg.paint_k); valid = weight > 0.02
-    else: (paint, valid), weight = sample_soft(mask, 4 * m.cfg.paint_k), None
-    color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
-    return paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
+        paint, valid = sample_paint(mask, c.paint_k)
+        loss = paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
+    else:
+        if c.paint_weights: paint, weight = heaviest_paint(mask, 8 * c.paint_k); valid = weight > 0.02
+        else: (paint, valid), weight = sample_soft(mask, 4 * c.paint_k), None
+        loss = paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
+    if c.paint_sigma <= 0: return loss
+    kernel = kernel_paint_loss(pts, m.segments, color, mask.float(), c.paint_sigma, 16 * c.paint_k)  # (B,)
+    return loss + c.lambda_kernel * (kernel if per_frame else kernel.mean())
 
 # %% ../nbs/09_model.ipynb #fc39035e
 def unmarked_branch(m: GenLM, U: Tensor, weight: float) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:

@@ -1,8 +1,9 @@
 """The library's own paint finding and paint loss on the development set (issue 12, items 1 and 2), as a run uses them:
 `genlm.train.fit_finder` + `genlm.data.paint_maps` at the training size, scored against the true paint, and
-`genlm.model.paint_distance` (the training loss) at the ground truth against the template, similarity perturbations,
+`genlm.model.paint_objective` (the training loss) at the ground truth against the template, similarity perturbations,
 per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)); both ways of reading
-the soft paint maps (`paint_weights` false: 4·paint_k pixels sampled ∝ P; true: the heaviest pixels weighed by P).
+the soft paint maps (`paint_weights` false: 4·paint_k pixels sampled ∝ P; true: the heaviest pixels weighed by P), and
+the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambda_kernel` 0.3).
 
     python bench/loss_check.py RUN [--data runs/devset] [--frames 150]
 
@@ -18,7 +19,7 @@ import torch.nn.functional as F
 from paint_check import candidates, recall_precision, true_paint
 from genlm.config import read_best
 from genlm.data import load_frames, paint_maps, to_float
-from genlm.model import GenLM, paint_distance
+from genlm.model import GenLM, paint_objective
 from genlm.template import from_pixels
 from genlm.train import fit_finder, set_finder
 
@@ -54,8 +55,11 @@ def main():
     painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
     T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // S)  # the true paint at S: one map
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
-    for weights in (False, True):  # the soft maps sampled ∝ P (4·paint_k), or their heaviest pixels weighed by P
-        m.cfg.paint_weights, rng = weights, np.random.default_rng(a.seed)  # the same candidates for both
+    modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
+             "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3)}
+    for mode, settings in modes.items():
+        for k, v in settings.items(): setattr(m.cfg, k, v)
+        rng = np.random.default_rng(a.seed)  # the same candidates for every mode
         S_all, T_all, names = [], [], None
         for i in range(len(files)):
             names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
@@ -64,7 +68,7 @@ def main():
             T_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], T[i:i + 1], a.seed + i) for c in cand]).numpy())
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
-        print(f"\n## paint_weights={weights}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
+        print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
         rows_f, rows_t = _checks(found, names, t, painted), _checks(true, names, t, painted)
         for k in rows_f: print(f"| {k} | {rows_f[k]:.1f} | {rows_t[k]:.1f} |")
         wins = (found[:, 1:] <= found[:, :1]).mean(0)  # how often each candidate scores at least the truth's
@@ -93,7 +97,7 @@ def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray) -> dict[st
 def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.Tensor:
     "The training paint loss of one frame's candidate, with the frame's paint sampled the same way for every candidate."
     torch.manual_seed(seed)
-    return paint_distance(m, pts, maps, per_frame=True)[0]
+    return paint_objective(m, pts, maps, per_frame=True)[0]
 
 
 if __name__ == "__main__":

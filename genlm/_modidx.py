@@ -315,6 +315,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.model.init_distributed': ('model.html#init_distributed', 'genlm/model.py'),
                              'genlm.model.make_optimizers': ('model.html#make_optimizers', 'genlm/model.py'),
                              'genlm.model.paint_distance': ('model.html#paint_distance', 'genlm/model.py'),
+                             'genlm.model.paint_objective': ('model.html#paint_objective', 'genlm/model.py'),
                              'genlm.model.paint_terms': ('model.html#paint_terms', 'genlm/model.py'),
                              'genlm.model.paper_losses': ('model.html#paper_losses', 'genlm/model.py'),
                              'genlm.model.train_step': ('model.html#train_step', 'genlm/model.py'),

@@ -25,9 +25,9 @@ from .render import Renderer
 from .template import Template
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'unmarked_branch', 'genlm_losses',
-           'paper_losses', 'discriminator_losses', 'init_distributed', 'average_gradients', 'broadcast_parameters',
-           'NonFiniteLoss', 'make_optimizers', 'train_step']
+__all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'paint_objective',
+           'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses', 'init_distributed',
+           'average_gradients', 'broadcast_parameters', 'NonFiniteLoss', 'make_optimizers', 'train_step']
 
 # %% ../nbs/09_model.ipynb #f5757165
 class ImagePool:
@@ -119,19 +119,23 @@ def paint_terms(m: GenLM, image: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, 
     out = m.L.raw(image)
     pts = m.L.deform(out)  # (B, N, 2)
     rest = m.rest * out[:, :1].exp() if c.output == "similarity" else m.rest  # (B, S) scale-invariant springs
-    return c.lambda_paint * paint_distance(m, pts, mask), m.springs_of(pts, rest), pts
+    return c.lambda_paint * paint_objective(m, pts, mask), m.springs_of(pts, rest), pts
 
 def paint_distance(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False) -> Tensor:
     "The paint loss of landmarks `pts` against a boolean mask per colour (B,C,H,W), or soft maps per colour (B,C,H,W) or for all (B,1,H,W)."
-    c, color = m.cfg, m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
     if mask.dtype == torch.bool:
-        paint, valid = sample_paint(mask, c.paint_k)
-        loss = paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
-    else:
-        if c.paint_weights: paint, weight = heaviest_paint(mask, 8 * c.paint_k); valid = weight > 0.02
-        else: (paint, valid), weight = sample_soft(mask, 4 * c.paint_k), None
-        loss = paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
+        paint, valid = sample_paint(mask, m.cfg.paint_k)
+        return paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
+    if m.cfg.paint_weights: paint, weight = heaviest_paint(mask, 8 * m.cfg.paint_k); valid = weight > 0.02
+    else: (paint, valid), weight = sample_soft(mask, 4 * m.cfg.paint_k), None
+    color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
+    return paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
+
+def paint_objective(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False) -> Tensor:
+    "What L_delta is trained on: `paint_distance`, plus `lambda_kernel` × the kernel term when `paint_sigma` > 0."
+    loss, c = paint_distance(m, pts, mask, per_frame), m.cfg
     if c.paint_sigma <= 0: return loss
+    color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)
     kernel = kernel_paint_loss(pts, m.segments, color, mask.float(), c.paint_sigma, 16 * c.paint_k)  # (B,)
     return loss + c.lambda_kernel * (kernel if per_frame else kernel.mean())
 

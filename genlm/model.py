@@ -25,7 +25,7 @@ from .render import Renderer
 from .template import Template
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'paint_objective',
+__all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors', 'paint_objective',
            'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses', 'init_distributed',
            'average_gradients', 'broadcast_parameters', 'NonFiniteLoss', 'make_optimizers', 'train_step']
 
@@ -128,15 +128,17 @@ def paint_distance(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False)
         return paint_loss(pts, m.segments, m.segment_color, paint, valid, per_frame=per_frame)
     if m.cfg.paint_weights: paint, weight = heaviest_paint(mask, 8 * m.cfg.paint_k); valid = weight > 0.02
     else: (paint, valid), weight = sample_soft(mask, 4 * m.cfg.paint_k), None
-    color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)  # one map: any line, any paint
-    return paint_loss(pts, m.segments, color, paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
+    return paint_loss(pts, m.segments, map_colors(m, mask), paint, valid, max_line_distance=0.1, per_frame=per_frame, weight=weight)
+
+def map_colors(m: GenLM, maps: Tensor) -> Tensor:
+    "Which paint map each segment is matched to: its colour's, or the one map for all lines."
+    return m.segment_color if maps.shape[1] > 1 else torch.zeros_like(m.segment_color)
 
 def paint_objective(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False) -> Tensor:
     "What L_delta is trained on: `paint_distance`, plus `lambda_kernel` × the kernel term when `paint_sigma` > 0."
     loss, c = paint_distance(m, pts, mask, per_frame), m.cfg
     if c.paint_sigma <= 0: return loss
-    color = m.segment_color if mask.shape[1] > 1 else torch.zeros_like(m.segment_color)
-    kernel = kernel_paint_loss(pts, m.segments, color, mask.float(), c.paint_sigma, 16 * c.paint_k)  # (B,)
+    kernel = kernel_paint_loss(pts, m.segments, map_colors(m, mask), mask.float(), c.paint_sigma, 16 * c.paint_k)  # (B,)
     return loss + c.lambda_kernel * (kernel if per_frame else kernel.mean())
 
 # %% ../nbs/09_model.ipynb #fc39035e

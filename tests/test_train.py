@@ -1,6 +1,5 @@
 """Trainer behaviour: every network learns, resume continues (and refuses a changed setting), the schedule is kept, NaN stops cleanly, DDP keeps ranks identical."""
 import json
-import socket
 import subprocess
 import sys
 import textwrap
@@ -113,10 +112,9 @@ DDP_SCRIPT = textwrap.dedent("""
 
 def test_ddp_two_gloo_processes_keep_weights_identical(tmp_path):
     script = tmp_path / "ddp.py"; script.write_text(DDP_SCRIPT)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
-    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-                        "--master_port", str(port), str(script), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    # --standalone: torchrun's own store binds a free port itself (a port picked here and released raced other tests)
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        str(script), str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     w0, w1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     assert torch.equal(w0, w1)

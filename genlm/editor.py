@@ -188,6 +188,7 @@ function render({ model, el }) {
   }, { passive: false });
   el.addEventListener("keydown", (e) => {
     if (["Shift", "Control", "Alt", "Meta"].includes(e.key)) return;
+    el.dataset.keys = String(+(el.dataset.keys || 0) + 1);  // keys the canvas received (tests wait on it)
     e.preventDefault(); e.stopPropagation();
     if (e.key === "0") { resetView(); draw(); return; }
     if (e.key === "+" || e.key === "=" || e.key === "-") { const k = e.key === "-" ? 1 / 1.25 : 1.25, [w, h] = [cv.width / 2, cv.height / 2];

@@ -113,7 +113,8 @@ class Editor:
         self.status = cell.locator(".widget-html", has_text="springs").first
 
     def wait_points(self, n: int):
-        self.status.filter(has_text=re.compile(rf"\b{n} points,")).wait_for()  # (Playwright trims a string's spaces)
+        try: self.status.filter(has_text=re.compile(rf"\b{n} points,")).wait_for()  # (Playwright trims a string's spaces)
+        except Exception as e: raise AssertionError(f"waited for {n} points; the status says: {self.status.inner_text()}") from e
         self.page.wait_for_function("([el, n]) => el.dataset.points === String(n)", arg=[self.canvas.element_handle(), n])
 
     def screen(self, xy):
@@ -140,8 +141,16 @@ class Editor:
         self.cell.get_by_role("button", name=name, exact=True).click()
 
     def key(self, name):
-        "A shortcut typed into the editor (focused first: under load a re-render elsewhere may hold the focus)."
-        self.canvas.press(name)
+        """A shortcut typed into the editor: focused first, and typed again only when the canvas did not receive it
+        (under load JupyterLab may take the focus back between the focus and the key)."""
+        for attempt in range(3):
+            n = int(self.canvas.get_attribute("data-keys") or 0)
+            self.canvas.press(name)
+            try: self.page.wait_for_function("([el, n]) => +(el.dataset.keys || 0) > n", arg=[self.canvas.element_handle(), n], timeout=5_000); return
+            except Exception:
+                focus = self.page.evaluate("() => document.activeElement?.outerHTML.slice(0, 120)")
+                print(f"key {name!r} did not reach the canvas (attempt {attempt + 1}); the focus was on {focus}")
+        raise AssertionError(f"key {name!r}: the canvas never received it")
 
     def latency(self) -> float:
         return float(self.canvas.get_attribute("data-latency"))

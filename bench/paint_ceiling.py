@@ -1,8 +1,8 @@
 """How well can per-pixel features tell paint from skin on the development set, given the answer? (issue 12, item 1)
 
-    python bench/paint_ceiling.py [--data runs/devset] [--size 128] [--steps 2000] [--k 3] [--modes library drawn supervised pu]
+    python bench/paint_ceiling.py [--data runs/devset] [--size 128] [--steps 2000] [--net wide|narrow] [--modes library drawn supervised pu]
 
-A small per-pixel network (the library's `stroke_net`: a k×k conv, default 3, 32 hidden, two 1×1 layers) on the features its finder reads (the
+A small per-pixel network (the library's `stroke_net`: a 17 px field, or `--net narrow` a 7×7 one; 32 hidden) on the features its finder reads (the
 thin-structure residual, its 5×5 magnitude as context, the local background colour), at source resolution:
 - **supervised** (`supervised`): trained on the true opacity (alpha ≥ 0.25) of 200 marked frames: an upper bound for finders of
   this kind, which no label-free finder should be expected to beat;
@@ -83,7 +83,7 @@ def main() -> None:
     ap.add_argument("--color", type=float, nargs=3, default=[255 * v for v in BLUE], help="paint colour (0–255) for the drawn strokes")
     ap.add_argument("--seed", type=int, default=0, help="seed of the drawn strokes, the crops and the networks")
     ap.add_argument("--finder", default="residual", choices=["residual", "drawn"], help="the library's finder (`--modes library`)")
-    ap.add_argument("--k", type=int, default=3, help="the first layer's kernel: the receptive field at source size")
+    ap.add_argument("--net", default="wide", choices=["wide", "narrow"], help="the field of the library's `stroke_net`: 17 px or 7×7")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -110,7 +110,8 @@ def main() -> None:
     for name in a.modes:
         t = time.time()
         if name == "library":
-            finder = fit_finder(a.data / "marked", a.data / "unmarked", GenLM(get_template(a.template), Config(size=a.size, paint_finder=a.finder, seed=a.seed)))
+            cfg = Config(size=a.size, paint_finder=a.finder, seed=a.seed, finder_net=a.net)
+            finder = fit_finder(a.data / "marked", a.data / "unmarked", GenLM(get_template(a.template), cfg))
             p = torch.stack([torch.from_numpy(finder(f)).amax(0) for f in marked[TRAIN:]])  # one map: any colour counts
             taught = "" if finder.found is None else f", taught strokes of {np.round(finder.found).astype(int).tolist()}"
             print(f"the library's {a.finder} finder (fit_finder, one map per colour: {finder.colors is not None}{taught}; {time.time() - t:.0f} s), "
@@ -118,10 +119,10 @@ def main() -> None:
             score(p, alpha[TRAIN:], a.size)
             continue
         batch, to_paint = modes[name]
-        net = fit(stroke_net(a.k), batch, a.steps)
+        net = fit(stroke_net(a.net), batch, a.steps)
         with torch.no_grad():
             g = torch.cat([torch.sigmoid(net(fm[j:j + 25]))[:, 0] for j in range(TRAIN, TRAIN + TEST, 25)])
-        print(f"{name}, {a.k}×{a.k}, {a.steps} steps ({time.time() - t:.0f} s), marked frames {TRAIN}–{TRAIN + TEST - 1}:")
+        print(f"{name}, {a.net} field, {a.steps} steps ({time.time() - t:.0f} s), marked frames {TRAIN}–{TRAIN + TEST - 1}:")
         score(to_paint(g), alpha[TRAIN:], a.size)
 
 if __name__ == "__main__":

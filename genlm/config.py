@@ -21,16 +21,17 @@ from torch import Tensor
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'Augment', 'SMALL_SET', 'DEFAULTS', 'IGNORED', 'PRESETS', 'DEFAULT_PRESET',
-           'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help', 'parse_setting',
-           'add_settings', 'settings_from', 'pick_device', 'Checkpoint', 'save_checkpoint', 'read_checkpoint',
-           'read_best', 'resume_config']
+__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'FinderNet', 'Augment', 'SMALL_SET', 'DEFAULTS', 'IGNORED', 'PRESETS',
+           'DEFAULT_PRESET', 'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help',
+           'parse_setting', 'add_settings', 'settings_from', 'pick_device', 'Checkpoint', 'save_checkpoint',
+           'read_checkpoint', 'read_best', 'resume_config']
 
 # %% ../nbs/01_config.ipynb #38a1c287
 Objective = Literal["genlm", "paper"]
 Output = Literal["similarity", "offsets"]
 Backend = Literal["torch", "pytorch3d"]
 Finder = Literal["colour", "residual", "drawn"]
+FinderNet = Literal["wide", "narrow"]
 Augment = Literal["auto", "on", "off"]
 SMALL_SET = 1000  # fewer frames than this in a set: augment="auto" augments (measured: helps at 300 a side, bench/RESULTS.md)
 
@@ -64,6 +65,7 @@ class Config:
     lambda_kernel: float = 0.3  # weight of that kernel term (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames) or "colour" (each line's colour within paint_tol)
     finder_steps: int = 1500  # training steps of the drawn-stroke finder (paint_finder="drawn")
+    finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)
     renderer: Backend = "torch"  # renderer backend: "torch" or "pytorch3d"
@@ -91,10 +93,10 @@ class Config:
     def ignored(self) -> tuple[str, ...]:
         "The settings this objective and output form do not use."
         return (IGNORED.get(self.objective, ()) + (("max_residual",) if self.output == "offsets" else ())
-                + (("paint_tol",) if self.paint_finder != "colour" else ()) + (("finder_steps",) if self.paint_finder != "drawn" else ()))
+                + (("paint_tol",) if self.paint_finder != "colour" else ()) + (("finder_steps", "finder_net") if self.paint_finder != "drawn" else ()))
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
-IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "paint_tol", "paint_finder", "finder_steps")}
+IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "paint_tol", "paint_finder", "finder_steps", "finder_net")}
 
 # %% ../nbs/01_config.ipynb #321b20ce
 PRESETS: dict[str, dict[str, Any]] = {
@@ -201,6 +203,7 @@ def _config_from(d: dict) -> Config:
     d = {_RENAMED.get(k, k): v for k, v in d.items() if k not in _RUNTIME}
     if isinstance(d.get("augment"), bool): d["augment"] = "on" if d["augment"] else "off"  # saved before "auto"
     d.setdefault("paint_finder", "colour")  # runs saved before the residual finder found paint by colour
+    d.setdefault("finder_net", "narrow")  # runs saved before the drawn finder's field was widened
     return Config(**{k: v for k, v in d.items() if k in DEFAULTS})
 
 def read_checkpoint(path: Path | str) -> Checkpoint:

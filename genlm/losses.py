@@ -240,15 +240,20 @@ def stroke_features(x: Tensor, d: Tensor) -> Tensor:
     "The stroke network's input (B,9,H,W) from frames x (0–255) and their `thin_residual` d: d, its 5×5 mean magnitude, the background."
     return torch.cat([d / 32, F.avg_pool2d(d.abs(), 5, 1, 2) / 32, (x - d) / 128 - 1], 1)
 
-def stroke_net(k: int = 7, hidden: int = 32) -> nn.Module:
-    "A per-pixel paint classifier on `stroke_features` with a k×k field: logits (B,1,H,W)."
-    return nn.Sequential(nn.Conv2d(9, hidden, k, padding=k // 2), nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
-                         nn.Conv2d(hidden, 1, 1))
+def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
+    """A per-pixel paint classifier on `stroke_features`: logits (B,1,H,W). "wide": a 17 px field (5×5, then 3×3 dilated
+    2 and 4); "narrow": a 7×7 field (the finder before 2026-12-04, bench/PAINT.md)."""
+    if field == "narrow":
+        return nn.Sequential(nn.Conv2d(9, hidden, 7, padding=3), nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
+                             nn.Conv2d(hidden, 1, 1))
+    if field != "wide": raise ValueError(f"stroke_net: field {field!r} is neither 'wide' nor 'narrow'")
+    return nn.Sequential(nn.Conv2d(9, hidden, 5, padding=2), nn.ReLU(), nn.Conv2d(hidden, hidden, 3, padding=2, dilation=2), nn.ReLU(),
+                         nn.Conv2d(hidden, hidden, 3, padding=4, dilation=4), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
 
 # %% ../nbs/05_losses.ipynb #e207cef6
 def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 1500, crop: int = 128, crops: int = 384,
-                   seed: int = 0, progress: bool = False) -> nn.Module:
-    "`stroke_net` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
+                   seed: int = 0, progress: bool = False, field: str = "wide") -> nn.Module:
+    "`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     c = min(crop, *(min(f.shape[:2]) for f in unmarked))
     feats, labels = [], []
@@ -261,7 +266,7 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
     feats, labels = torch.cat(feats), torch.cat(labels).float()
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = stroke_net()
+        net = stroke_net(field)
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
     with torch.enable_grad():  # also when called under no_grad
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):

@@ -67,7 +67,7 @@ class GenLM(nn.Module):
             self.register_buffer("paint_by_color", torch.tensor(False))  # True: one map per colour, lines matched by colour
             self.register_buffer("paint_tolerant", torch.zeros(len(self.colors), dtype=torch.bool))  # by colour: + paint_mask
         if cfg.paint_finder == "drawn":  # the network that finds the paint, and the colours (0–1; −1: unused rows) it was taught
-            self.paint_net = stroke_net().requires_grad_(False)
+            self.paint_net = stroke_net(cfg.finder_net).requires_grad_(False)
             self.register_buffer("paint_found", -torch.ones(len(self.colors), 3))
 
     @classmethod

@@ -329,7 +329,7 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
     finder = PaintFinder.fit(marked, unmarked, m.colors.cpu(), shares / shares.sum())
     if m.cfg.paint_finder == "drawn":
         finder.found = paint_colours(marked, unmarked, finder, m.colors.cpu(), seed=m.cfg.seed)
-        finder.net = fit_stroke_net(unmarked, finder.found, m.cfg.finder_steps, seed=m.cfg.seed, progress=True)
+        finder.net = fit_stroke_net(unmarked, finder.found, m.cfg.finder_steps, seed=m.cfg.seed, progress=True, field=m.cfg.finder_net)
     return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:

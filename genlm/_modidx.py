@@ -503,6 +503,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.train.Trainer.save': ('train.html#trainer.save', 'genlm/train.py'),
                              'genlm.train.Trainer.train_step': ('train.html#trainer.train_step', 'genlm/train.py'),
                              'genlm.train.WorseThanTemplate': ('train.html#worsethantemplate', 'genlm/train.py'),
+                             'genlm.train._random_crop': ('train.html#_random_crop', 'genlm/train.py'),
                              'genlm.train._spread': ('train.html#_spread', 'genlm/train.py'),
                              'genlm.train.cached_paint_maps': ('train.html#cached_paint_maps', 'genlm/train.py'),
                              'genlm.train.fit_finder': ('train.html#fit_finder', 'genlm/train.py'),

@@ -64,7 +64,7 @@ class Config:
     paint_sigma: float = 0.0  # > 0: add lambda_kernel · a robust kernel term, 1 − exp(−d²/2σ²) of paint to its lines, σ in training pixels (genlm)
     lambda_kernel: float = 0.3  # weight of that kernel term (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames) or "colour" (each line's colour within paint_tol)
-    finder_steps: int = 1500  # training steps of the drawn-stroke finder (paint_finder="drawn")
+    finder_steps: int = 2000  # training steps of the drawn-stroke finder (paint_finder="drawn")
     finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)

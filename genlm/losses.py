@@ -251,7 +251,7 @@ def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
                          nn.Conv2d(hidden, hidden, 3, padding=4, dilation=4), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
 
 # %% ../nbs/05_losses.ipynb #e207cef6
-def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 1500, crop: int = 128, crops: int = 384,
+def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = 256, crops: int = 300,
                    seed: int = 0, progress: bool = False, field: str = "wide") -> nn.Module:
     "`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
@@ -262,7 +262,7 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
         r, q = rng.integers(0, f.shape[0] - c + 1), rng.integers(0, f.shape[1] - c + 1)
         img, a = draw_strokes(f[r:r + c, q:q + c], colors, rng)
         x = _chw(img)
-        feats.append(stroke_features(x, thin_residual(x))); labels.append(torch.from_numpy(a >= 0.25)[None, None])
+        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None])  # half: 300 crops of 256², 350 MB
     feats, labels = torch.cat(feats), torch.cat(labels).float()
     with torch.random.fork_rng():
         torch.manual_seed(seed)
@@ -272,7 +272,7 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):
             i = torch.randint(0, len(feats), (16,), generator=g)
             r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
-            loss = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s]), labels[i, :, r:r + s, q:q + s])
+            loss = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float()), labels[i, :, r:r + s, q:q + s])
             opt.zero_grad(); loss.backward(); opt.step()
     return net.eval().requires_grad_(False)
 

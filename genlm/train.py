@@ -23,9 +23,9 @@ from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report', 'rgb_text', 'paint_text',
-           'WorseThanTemplate', 'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps',
-           'fit_finder', 'set_finder']
+__all__ = ['STROKE_FRAMES', 'STROKE_CROP', 'Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report',
+           'rgb_text', 'paint_text', 'WorseThanTemplate', 'label_free_score', 'LabelFreeScore', 'Trainer',
+           'make_trainer', 'cached_paint_maps', 'fit_finder', 'set_finder']
 
 # %% ../nbs/10_train.ipynb #a93cf050
 class Callback:
@@ -319,17 +319,22 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     atomic_write(cache, lambda tmp: np.savez(tmp, key=key, size=size, ids=np.array(ids), maps=maps.numpy()))
     return ids, maps
 
+STROKE_FRAMES, STROKE_CROP = 300, 256  # the drawn finder is taught on one 256² crop of each of up to 300 unmarked frames
+
 def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
     """A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the
     paint has them; with paint_finder="drawn", a network taught on strokes of the paint's colours drawn onto the unmarked frames."""
     pts = torch.as_tensor(m.template.points)
     length = (pts[m.segments[:, 0].cpu()] - pts[m.segments[:, 1].cpu()]).norm(dim=-1)  # (S,)
     shares = torch.bincount(m.segment_color.cpu(), length, len(m.colors))
-    marked, unmarked = _spread(marked, n), _spread(unmarked, n)
-    finder = PaintFinder.fit(marked, unmarked, m.colors.cpu(), shares / shares.sum())
+    some_marked, some_unmarked = _spread(marked, n), _spread(unmarked, n)
+    finder = PaintFinder.fit(some_marked, some_unmarked, m.colors.cpu(), shares / shares.sum())
     if m.cfg.paint_finder == "drawn":
-        finder.found = paint_colours(marked, unmarked, finder, m.colors.cpu(), seed=m.cfg.seed)
-        finder.net = fit_stroke_net(unmarked, finder.found, m.cfg.finder_steps, seed=m.cfg.seed, progress=True, field=m.cfg.finder_net)
+        finder.found = paint_colours(some_marked, some_unmarked, finder, m.colors.cpu(), seed=m.cfg.seed)
+        rng = np.random.default_rng(m.cfg.seed)
+        cuts = _spread(unmarked, STROKE_FRAMES, lambda f: _random_crop(f, STROKE_CROP, rng))
+        finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, STROKE_CROP, len(cuts), m.cfg.seed, progress=True,
+                                    field=m.cfg.finder_net)
     return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
@@ -343,13 +348,19 @@ def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
         m.paint_found.fill_(-1)[:len(found)] = found
     return m
 
-def _spread(src, n: int) -> list[np.ndarray]:
-    "Up to `n` H×W×3 frames spread evenly over a source (frames in memory or anything `iter_frames` reads)."
+def _spread(src, n: int, keep=lambda f: f) -> list[np.ndarray]:
+    "Up to `n` H×W×3 frames spread evenly over a source (frames in memory or anything `iter_frames` reads), each as `keep` makes it."
     mem = memory_frames(src)
-    if mem is not None: return [mem[i][1] for i in np.linspace(0, len(mem) - 1, min(n, len(mem))).round().astype(int)]
-    kept, stride = [], 1  # decoded as it goes: at most 2n full-resolution frames in memory, however long the video
+    if mem is not None: return [keep(mem[i][1]) for i in np.linspace(0, len(mem) - 1, min(n, len(mem))).round().astype(int)]
+    kept, stride = [], 1  # decoded as it goes: at most 2n (kept) full-resolution frames in memory, however long the video
     for i, (_, f) in enumerate(iter_frames(src)):
         if i % stride: continue
-        kept.append(f)
+        kept.append(keep(f))
         if len(kept) == 2 * n: kept, stride = kept[::2], 2 * stride
     return kept[::max(1, len(kept) // n)][:n]
+
+def _random_crop(f: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    "A random crop of at most size × size of an H×W×3 frame, copied (the frame can be let go)."
+    h, w = min(size, f.shape[0]), min(size, f.shape[1])
+    r, q = rng.integers(0, f.shape[0] - h + 1), rng.integers(0, f.shape[1] - w + 1)
+    return f[r:r + h, q:q + w].copy()

@@ -15,11 +15,11 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'lsgan', 'l1', 'spring_loss',
-           'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions', 'segment_samples', 'point_segment_distance',
-           'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder', 'draw_strokes', 'stroke_features',
-           'stroke_net', 'fit_stroke_net', 'paint_colours', 'sample_soft', 'heaviest_paint', 'kernel_paint_loss',
-           'dilate', 'l1_outside']
+__all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'STROKE_CROP', 'STROKE_FRAMES',
+           'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions',
+           'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
+           'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net', 'fit_stroke_net', 'paint_colours',
+           'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -217,6 +217,13 @@ def _chw(frame: np.ndarray) -> Tensor:
 
 # %% ../nbs/05_losses.ipynb #afb635c1
 STROKE_WIDTHS, STROKE_ALPHA, STROKE_SHADE = (0.5, 3.0), (0.3, 1.0), (0.6, 1.15)  # drawn strokes: width (source px), opacity, shading
+STROKE_CROP, STROKE_FRAMES = 256, 300  # the network is taught on one 256² crop of each of up to 300 unmarked frames (bench/PAINT.md)
+
+def random_crop(f: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    "A random crop of at most size × size of an H×W×3 frame, copied (the frame can be let go)."
+    h, w = min(size, f.shape[0]), min(size, f.shape[1])
+    r, q = rng.integers(0, f.shape[0] - h + 1), rng.integers(0, f.shape[1] - w + 1)
+    return f[r:r + h, q:q + w].copy()
 
 def draw_strokes(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, ss: int = 4) -> tuple[np.ndarray, np.ndarray]:
     "Thin random curves, each of a jittered colour of `colors` (C,3, 0–255), painted onto img (H×W×3 uint8), then JPEG'd → (frame, alpha H×W)."
@@ -251,16 +258,14 @@ def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
                          nn.Conv2d(hidden, hidden, 3, padding=4, dilation=4), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
 
 # %% ../nbs/05_losses.ipynb #e207cef6
-def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = 256, crops: int = 300,
+def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = STROKE_CROP, crops: int = STROKE_FRAMES,
                    seed: int = 0, progress: bool = False, field: str = "wide") -> nn.Module:
     "`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     c = min(crop, *(min(f.shape[:2]) for f in unmarked))
     feats, labels = [], []
     for i in range(crops):
-        f = unmarked[i % len(unmarked)]
-        r, q = rng.integers(0, f.shape[0] - c + 1), rng.integers(0, f.shape[1] - c + 1)
-        img, a = draw_strokes(f[r:r + c, q:q + c], colors, rng)
+        img, a = draw_strokes(random_crop(unmarked[i % len(unmarked)], c, rng), colors, rng)
         x = _chw(img)
         feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None])  # half: 300 crops of 256², 350 MB
     feats, labels = torch.cat(feats), torch.cat(labels).float()

@@ -18,14 +18,14 @@ from torch import Tensor
 
 from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_device, read_checkpoint, resume_config, save_checkpoint
 from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, memory_frames, paint_maps, to_float, to_uint8, with_paint
-from .losses import PaintFinder, fit_stroke_net, paint_colours
+from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['STROKE_FRAMES', 'STROKE_CROP', 'Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report',
-           'rgb_text', 'paint_text', 'WorseThanTemplate', 'label_free_score', 'LabelFreeScore', 'Trainer',
-           'make_trainer', 'cached_paint_maps', 'fit_finder', 'set_finder']
+__all__ = ['Callback', 'ProgressBar', 'CSVLogger', 'sample_grid', 'SampleGrid', 'paint_report', 'rgb_text', 'paint_text',
+           'WorseThanTemplate', 'label_free_score', 'LabelFreeScore', 'Trainer', 'make_trainer', 'cached_paint_maps',
+           'fit_finder', 'set_finder']
 
 # %% ../nbs/10_train.ipynb #a93cf050
 class Callback:
@@ -319,8 +319,6 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     atomic_write(cache, lambda tmp: np.savez(tmp, key=key, size=size, ids=np.array(ids), maps=maps.numpy()))
     return ids, maps
 
-STROKE_FRAMES, STROKE_CROP = 300, 256  # the drawn finder is taught on one 256² crop of each of up to 300 unmarked frames
-
 def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
     """A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the
     paint has them; with paint_finder="drawn", a network taught on strokes of the paint's colours drawn onto the unmarked frames."""
@@ -332,8 +330,8 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
     if m.cfg.paint_finder == "drawn":
         finder.found = paint_colours(some_marked, some_unmarked, finder, m.colors.cpu(), seed=m.cfg.seed)
         rng = np.random.default_rng(m.cfg.seed)
-        cuts = _spread(unmarked, STROKE_FRAMES, lambda f: _random_crop(f, STROKE_CROP, rng))
-        finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, STROKE_CROP, len(cuts), m.cfg.seed, progress=True,
+        cuts = _spread(unmarked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))  # cut as read: little memory
+        finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, crops=len(cuts), seed=m.cfg.seed, progress=True,
                                     field=m.cfg.finder_net)
     return finder
 
@@ -358,9 +356,3 @@ def _spread(src, n: int, keep=lambda f: f) -> list[np.ndarray]:
         kept.append(keep(f))
         if len(kept) == 2 * n: kept, stride = kept[::2], 2 * stride
     return kept[::max(1, len(kept) // n)][:n]
-
-def _random_crop(f: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    "A random crop of at most size × size of an H×W×3 frame, copied (the frame can be let go)."
-    h, w = min(size, f.shape[0]), min(size, f.shape[1])
-    r, q = rng.integers(0, f.shape[0] - h + 1), rng.integers(0, f.shape[1] - w + 1)
-    return f[r:r + h, q:q + w].copy()

@@ -3,9 +3,13 @@
 `genlm.model.paint_objective` (the training loss) at the ground truth against the template, similarity perturbations,
 per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)); both ways of reading
 the soft paint maps (`paint_weights` false: 4·paint_k pixels sampled ∝ P; true: the heaviest pixels weighed by P), and
-the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambda_kernel` 0.3).
+the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambda_kernel` 0.3). A sampled loss is
+scored as training sees it over many steps: its mean over `--draws` draws of the paint pixels, the same draws for
+every candidate (one draw, as before the eighth session, is noisier than the loss L_delta descends).
 
-    python bench/loss_check.py RUN [--data runs/devset] [--frames 150]
+    python bench/loss_check.py RUN [--data runs/devset] [--frames 150] [--draws 8] [--refit]
+
+The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 min for the drawn one).
 
 The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md.
 """
@@ -31,17 +35,21 @@ def main():
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--draws", type=int, default=8, help="draws of the sampled paint pixels averaged per candidate")
+    ap.add_argument("--refit", action="store_true", help="fit the finder afresh instead of using the run's")
     a = ap.parse_args()
     ck = read_best(a.run)
     m, S = GenLM.from_checkpoint(ck).eval(), ck.config.size
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
-    set_finder(m, fit_finder(a.data / "marked", a.data / "unmarked", m))  # fitted afresh, as a new run would
+    if a.refit: set_finder(m, fit_finder(a.data / "marked", a.data / "unmarked", m))  # fitted afresh, as a new run would
     _, P = paint_maps(files, S, m.finder())
     P = P.float() / 255  # (n, C, S, S)
     alpha = np.load(a.data / "paint_truth.npz")["alpha"][:len(files)]
     strong, thin, near = true_paint(alpha, S)
     r, rt, p = recall_precision((P > 0.5).any(1), strong, thin, near)
-    print(f"# {a.data}, {len(files)} marked frames at {S}² (run {a.run}); one map per colour: {bool(m.paint_by_color)}")
+    whose = "refitted" if a.refit else "the run's"
+    print(f"# {a.data}, {len(files)} marked frames at {S}² (run {a.run}, finder {whose}, "
+          f"{a.draws} draws); one map per colour: {bool(m.paint_by_color)}")
     print(f"paint found (P > 0.5, any colour): recall {r:.3f} (thin rule {rt:.3f}), precision {p:.3f}")
     gt = np.load(a.data / "gt.npz")
     src = int(gt["size"])
@@ -64,8 +72,8 @@ def main():
         for i in range(len(files)):
             names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
             cand = np.concatenate([cand, answer[i:i + 1]])
-            S_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], P[i:i + 1], a.seed + i) for c in cand]).numpy())
-            T_all.append(torch.stack([_score(m, torch.from_numpy(c)[None], T[i:i + 1], a.seed + i) for c in cand]).numpy())
+            S_all.append(_mean_score(m, cand, P[i:i + 1], a.seed + i, a.draws))
+            T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws))
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
         print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
@@ -98,6 +106,12 @@ def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.
     "The training paint loss of one frame's candidate, with the frame's paint sampled the same way for every candidate."
     torch.manual_seed(seed)
     return paint_objective(m, pts, maps, per_frame=True)[0]
+
+
+def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws: int) -> np.ndarray:
+    "Each candidate's (K,N,2) paint loss on one frame, averaged over `draws` draws of its paint (common to all candidates)."
+    one = lambda d: torch.stack([_score(m, torch.from_numpy(c)[None], maps, seed + 100_000 * d) for c in cand]).numpy()
+    return np.mean([one(d) for d in range(draws)], 0)
 
 
 if __name__ == "__main__":

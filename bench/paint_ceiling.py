@@ -13,8 +13,8 @@ thin-structure residual, its 5×5 magnitude as context, the local background col
   template's brow colour); the library's `paint_finder="drawn"` is this with the colour found from the frames.
 - **library** (`library`): the library's own finder (`genlm.train.fit_finder`), for comparison on the same frames.
 All are scored on marked frames 200–299 by bench/paint_check.py's rules, brought to the training size by a max-pool
-of 2s+1 at stride s, s = source size ÷ training size (the reach `genlm.data.paint_maps` gives each stroke, then an
-s× subsample) and by a plain s×s one. Figures: bench/PAINT.md, bench/RESULTS.md.
+of 2s+1 at stride s, s = source size ÷ training size (the reach `genlm.data.paint_maps` gave each stroke before the
+eighth session, then an s× subsample) and by a plain s×s one (its block max since then). Figures: bench/PAINT.md, bench/RESULTS.md.
 """
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ class Config:
     paint_weights: bool = False  # soft paint maps: weigh the 8·paint_k heaviest pixels by their P instead of sampling 4·paint_k ∝ P (genlm)
     paint_sigma: float = 0.0  # > 0: add lambda_kernel · a robust kernel term, 1 − exp(−d²/2σ²) of paint to its lines, σ in training pixels (genlm)
     lambda_kernel: float = 0.3  # weight of that kernel term (genlm)
-    paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames) or "colour" (each line's colour within paint_tol)
+    paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames; the cpu128 preset's) or "colour" (each line's colour within paint_tol)
     finder_steps: int = 2000  # training steps of the drawn-stroke finder (paint_finder="drawn")
     finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
@@ -102,7 +102,7 @@ IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(),
     "cpu": dict(size=64, ngf=16, n_blocks=3, ndf=16, lwidth=16, lhidden=128, steps=9000),
-    "cpu128": dict(size=128, ngf=16, n_blocks=3, ndf=16, lwidth=16, lhidden=128, steps=3000),  # thin paint on real footage
+    "cpu128": dict(size=128, ngf=16, n_blocks=3, ndf=16, lwidth=16, lhidden=128, steps=3000, paint_finder="drawn"),  # thin paint on real footage
     "tiny": dict(size=32, batch=2, ngf=4, n_blocks=1, ndf=4, d_layers=2, lwidth=4, lhidden=16, steps=4, paint_k=16, pool_size=4, finder_steps=30),
 }
 DEFAULT_PRESET = "cpu128"  # real footage with thin paint needs 128² (bench/RESULTS.md); synthetic 64² frames: "cpu"

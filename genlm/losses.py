@@ -173,7 +173,7 @@ class PaintFinder:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         "Soft paint maps (C, H, W) float32 in [0, 1] of an H×W×3 uint8 frame: one per paint colour, or one (1, H, W) for all."
-        return self.maps(_chw(frame))[0].numpy()
+        return self.maps(_chw(frame).to(self.posterior.device))[0].cpu().numpy()
 
     def maps(self, x: Tensor) -> Tensor:
         "Soft paint maps (B, C or 1, H, W) in [0, 1] of frames x (B,3,H,W, 0–255, on the posterior's device)."
@@ -259,19 +259,21 @@ def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
 
 # %% ../nbs/05_losses.ipynb #e207cef6
 def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = STROKE_CROP, crops: int = STROKE_FRAMES,
-                   seed: int = 0, progress: bool = False, field: str = "wide") -> nn.Module:
+                   seed: int = 0, progress: bool = False, field: str = "wide",
+                   device: torch.device | str = "cpu",  # where the network learns (the run's device); returned on the CPU
+                   ) -> nn.Module:
     "`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     c = min(crop, *(min(f.shape[:2]) for f in unmarked))
     feats, labels = [], []
     for i in range(crops):
         img, a = draw_strokes(random_crop(unmarked[i % len(unmarked)], c, rng), colors, rng)
-        x = _chw(img)
-        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None])  # half: 300 crops of 256², 350 MB
+        x = _chw(img).to(device)
+        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None].to(device))  # half: 300 crops of 256², 350 MB
     feats, labels = torch.cat(feats), torch.cat(labels).float()
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = stroke_net(field)
+        net = stroke_net(field).to(device)
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
     with torch.enable_grad():  # also when called under no_grad
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):
@@ -279,7 +281,7 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
             r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
             loss = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float()), labels[i, :, r:r + s, q:q + s])
             opt.zero_grad(); loss.backward(); opt.step()
-    return net.eval().requires_grad_(False)
+    return net.cpu().eval().requires_grad_(False)
 
 def paint_colours(marked: list[np.ndarray], unmarked: list[np.ndarray], finder: "PaintFinder", starts: Tensor,
                   crops: int = 24, seed: int = 0) -> np.ndarray:

@@ -298,8 +298,8 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     torch.manual_seed(cfg.seed)
     model = GenLM(tpl, cfg)
     if cfg.paint_finder != "colour" and cfg.objective == "genlm":  # fitted once on the run's frames at source resolution; saved with the weights
-        set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model))
-        M = with_paint(M, *cached_paint_maps(marked, cfg.size, model.finder(), run / "cache" / "paint.npz"))
+        set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model, device=dev))
+        M = with_paint(M, *cached_paint_maps(marked, cfg.size, model.finder(dev), run / "cache" / "paint.npz"))
     M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
     sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augments(min(len(M), len(U))), device=dev)
     tr = Trainer(model, sampler, run, callbacks, dev, **(trainer_args or {}))
@@ -311,7 +311,7 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     "`paint_maps` of `src`, kept in `cache` and reused while the frames and the finder are the same."
     parts = [finder.posterior] + [t for t in (finder.colors, finder.tolerant) if t is not None]
     parts += [] if finder.net is None else [p.detach().cpu() for p in finder.net.state_dict().values()]
-    key = hashlib.sha1(b"".join(t.numpy().tobytes() for t in parts)).hexdigest()
+    key = hashlib.sha1(b"".join(t.cpu().numpy().tobytes() for t in parts)).hexdigest()
     if cache.exists():
         z = np.load(cache)
         if str(z["key"]) == key and str(z["size"]) == str(size): return [str(i) for i in z["ids"]], torch.from_numpy(z["maps"])
@@ -319,9 +319,9 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
     atomic_write(cache, lambda tmp: np.savez(tmp, key=key, size=size, ids=np.array(ids), maps=maps.numpy()))
     return ids, maps
 
-def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
+def fit_finder(marked, unmarked, m: GenLM, n: int = 64, device: torch.device | str = "cpu") -> PaintFinder:
     """A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the
-    paint has them; with paint_finder="drawn", a network taught on strokes of the paint's colours drawn onto the unmarked frames."""
+    paint has them; with paint_finder="drawn", a network taught (on `device`) on strokes of the paint's colours drawn onto the unmarked frames."""
     pts = torch.as_tensor(m.template.points)
     length = (pts[m.segments[:, 0].cpu()] - pts[m.segments[:, 1].cpu()]).norm(dim=-1)  # (S,)
     shares = torch.bincount(m.segment_color.cpu(), length, len(m.colors))
@@ -332,7 +332,7 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64) -> PaintFinder:
         rng = np.random.default_rng(m.cfg.seed)
         cuts = _spread(unmarked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))  # cut as read: little memory
         finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, crops=len(cuts), seed=m.cfg.seed, progress=True,
-                                    field=m.cfg.finder_net)
+                                    field=m.cfg.finder_net, device=device)
     return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:

@@ -62,9 +62,11 @@ class LandmarkNet(nn.Module):
 
     def deform(self, out: Tensor) -> Tensor:
         "Turn the head's raw output (B, 2N[+4]) into landmarks (B, N, 2)."
-        if self.output == "offsets": return self.template + out.view(-1, self.n, 2)
-        posed = similarity(self.template, out[:, :4], self.template.mean(0))
-        return posed + self.max_residual * torch.tanh(out[:, 4:].view(-1, self.n, 2))
+        with torch.autocast(out.device.type, enabled=False):  # coordinates in float32: bf16 would round them to ~¼ px at 128²
+            out = out.float()
+            if self.output == "offsets": return self.template + out.view(-1, self.n, 2)
+            posed = similarity(self.template, out[:, :4], self.template.mean(0))
+            return posed + self.max_residual * torch.tanh(out[:, 4:].view(-1, self.n, 2))
 
 # %% ../nbs/04_nets.ipynb #586dc505
 class ResBlock(nn.Module):

@@ -72,7 +72,8 @@ def main():
     S, B = cfg.size, cfg.batch
     g = torch.Generator().manual_seed(0)
     M, U = (torch.randint(0, 256, (64, 3, S, S), dtype=torch.uint8, generator=g) for _ in range(2))
-    tr = make_trainer(M, U, "face", "/tmp/genlm-bench-step", a.preset, device=device, callbacks=[], **settings)
+    quick = dict(finder_steps=1) if cfg.paint_finder == "drawn" else {}  # the drawn finder is taught once before training: not the step
+    tr = make_trainer(M, U, "face", "/tmp/genlm-bench-step", a.preset, device=device, callbacks=[], **quick, **settings)
     ref = CycleGANStep(cfg, device)
     A, Bb = (to_float(x[:B]).to(device) for x in (M, U))
     if device.type == "cuda":

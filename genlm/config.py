@@ -21,8 +21,8 @@ from torch import Tensor
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'FinderNet', 'Augment', 'SMALL_SET', 'DEFAULTS', 'IGNORED', 'PRESETS',
-           'DEFAULT_PRESET', 'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help',
+__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'FinderNet', 'Augment', 'Precision', 'SMALL_SET', 'DEFAULTS', 'IGNORED',
+           'PRESETS', 'DEFAULT_PRESET', 'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'Config', 'make_config', 'field_help',
            'parse_setting', 'add_settings', 'settings_from', 'pick_device', 'Checkpoint', 'save_checkpoint',
            'read_checkpoint', 'read_best', 'resume_config']
 
@@ -33,6 +33,7 @@ Backend = Literal["torch", "pytorch3d"]
 Finder = Literal["colour", "residual", "drawn"]
 FinderNet = Literal["wide", "narrow"]
 Augment = Literal["auto", "on", "off"]
+Precision = Literal["auto", "bf16", "fp32"]
 SMALL_SET = 1000  # fewer frames than this in a set: augment="auto" augments (measured: helps at 300 a side, bench/RESULTS.md)
 
 @dataclass
@@ -72,6 +73,7 @@ class Config:
     learn_paint: bool = False  # make the renderer's paint colour, width and softness learnable (trained with G)
     augment: Augment = "auto"  # light colour/affine augmentation of both sets: "auto" (when a set has under 1000 frames), "on" or "off"
     holdout: int = 32  # marked frames held out of training for the label-free score (at most a fifth; 0: none)
+    precision: Precision = "auto"  # training arithmetic: "auto" (bf16 autocast on a GPU, float32 on the CPU), "bf16" or "fp32"
     seed: int = 0  # seeds the weights and the batches
 
     def check(self) -> "Config":

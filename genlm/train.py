@@ -205,7 +205,9 @@ class Trainer:
         return 1.0 if s < c.decay_from * c.steps else max(0.0, (c.steps - s) / max(1.0, c.steps * (1 - c.decay_from)))
 
     def _autocast(self):
-        return torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else nullcontext()
+        p = self.cfg.precision
+        bf16 = p == "bf16" or (p == "auto" and self.device.type == "cuda")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
 
     def train_step(self) -> tuple[dict[str, float], StepImages]:
         "One optimisation step on the next batch; returns its losses and images."

@@ -8,7 +8,8 @@
 #   bash bench/gpu.sh [DIR] [TRAIN_STEPS] [DEVSET] [DEVSET_STEPS]
 #     TRAIN_STEPS: paper-preset steps of train_synth (default 6000); DEVSET: a bench/devset.py folder (none: skipped)
 #     LIMIT: seconds each training may take (default 1800); TIMING=0 skips the timings; SEEDS ("0 1") and PRESETS
-#     ("cpu128 paper") choose the development-set runs. To carry the set to a machine that takes at most 64 MiB, save its
+#     ("cpu128 paper") choose the development-set runs, VARIANTS their settings, one run each (KEY=VALUE, several joined
+#     by +; default paint_finder=drawn), e.g. VARIANTS="precision=bf16 precision=fp32" to weigh bf16 training. To carry the set to a machine that takes at most 64 MiB, save its
 #     marked/, unmarked/ and test/ as lossless WebP (PIL: lossless=True, method=2; 41 MB) beside gt.npz: the same pixels.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,10 +34,12 @@ train train_synth bench/train_synth.py --region face --preset paper --steps "$st
 if [ -n "$devset" ]; then
   for preset in ${PRESETS:-cpu128 paper}; do
     for seed in ${SEEDS:-0 1}; do
-      run="$out/runs/${preset}_s$seed"
-      train "devset_${preset}_s$seed" -c "from genlm.cli import main; raise SystemExit(main())" train --marked "$devset/marked" \
-        --unmarked "$devset/unmarked" --template face --out "$run" --preset "$preset" --steps "$dsteps" --seed "$seed" \
-        --device cuda --set paint_finder=drawn &
+      for variant in ${VARIANTS:-paint_finder=drawn}; do
+        name="${preset}_${variant//[^A-Za-z0-9]/-}_s$seed"
+        train "devset_$name" -c "from genlm.cli import main; raise SystemExit(main())" train --marked "$devset/marked" \
+          --unmarked "$devset/unmarked" --template face --out "$out/runs/$name" --preset "$preset" --steps "$dsteps" \
+          --seed "$seed" --device cuda --set ${variant//+/ --set } &
+      done
     done
   done
 fi

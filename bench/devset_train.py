@@ -15,16 +15,29 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genlm.config import make_config
+from genlm.config import Config, make_config
 from genlm.data import load_frames, to_float
 from genlm.metrics import evaluate, format_table
 from genlm.nets import LandmarkNet
 from genlm.predict import Landmarker
-from genlm.template import from_pixels, get_template
+from genlm.template import Template, from_pixels, get_template
 
 
 def supervised(data: Path, steps: int, preset: str = "cpu") -> dict:
     "L_delta trained on the unmarked frames' ground truth (L1 on normalised points): what labels would give."
+    t0 = time.time()
+    net, cfg, t = train_supervised(data, steps, preset)
+    lm = Landmarker(net, t, cfg.size, "cpu", precision="fp32")
+    p = lm.predict(data / "test", smooth=0)
+    gt = np.load(data / "gt.npz")
+    m = evaluate(p.points, gt["test"], t)
+    m["template_nme"] = evaluate(p.template_points(), gt["test"], t)["nme"]
+    m["minutes"] = (time.time() - t0) / 60
+    return m
+
+
+def train_supervised(data: Path, steps: int, preset: str = "cpu") -> tuple[LandmarkNet, Config, Template]:
+    "A supervised L_delta (L1 to the unmarked frames' ground truth), its config and template."
     cfg, t = make_config(preset), get_template("face")
     gt = np.load(data / "gt.npz")
     U = load_frames(data / "unmarked", cfg.size, progress=False)
@@ -32,17 +45,11 @@ def supervised(data: Path, steps: int, preset: str = "cpu") -> dict:
     Y = torch.tensor(from_pixels(gt["unmarked"], (size, size)), dtype=torch.float32)  # (n, N, 2) normalised
     net, g = LandmarkNet.from_config(cfg, t), torch.Generator().manual_seed(0)
     opt = torch.optim.Adam(net.parameters(), cfg.lr_landmark)
-    t0 = time.time()
     for _ in range(steps):
         i = torch.randint(len(U), (cfg.batch,), generator=g)
         loss = (net(to_float(U.frames[i])) - Y[i]).abs().mean()
         opt.zero_grad(); loss.backward(); opt.step()
-    lm = Landmarker(net, t, cfg.size, "cpu", precision="fp32")
-    p = lm.predict(data / "test", smooth=0)
-    m = evaluate(p.points, gt["test"], t)
-    m["template_nme"] = evaluate(p.template_points(), gt["test"], t)["nme"]
-    m["minutes"] = (time.time() - t0) / 60
-    return m
+    return net.eval(), cfg, t
 
 
 def score_run(run: Path, data: Path) -> dict:

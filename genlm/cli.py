@@ -63,6 +63,11 @@ def _cmd_synth(a: argparse.Namespace) -> None:
     out = write_dataset(a.region, a.out, marked=a.marked, unmarked=a.unmarked, test=a.test, video=a.video, size=a.size, seed=a.seed, paint=a.paint)
     print(f"wrote {out}")
 
+def _device_name(device) -> str:
+    "A device as a person reads it: the GPU's name, or the CPU."
+    import torch
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "the CPU"
+
 TRAIN_FLAGS = ("size", "steps", "batch", "objective", "renderer", "augment", "paint_tol", "seed")  # the rest: --set
 
 def _cmd_train(a: argparse.Namespace) -> None:
@@ -83,6 +88,7 @@ def _cmd_train(a: argparse.Namespace) -> None:
     print(paint_text(paint_report(tr.model, tr.sampler.sets[0], run / "paint.png")))
     sets = tr.sampler.sets
     print(f"augmentation {'on' if tr.sampler.augment else 'off'} (augment={tr.cfg.augment}; {len(sets[0])} marked, {len(sets[1])} unmarked frames)")
+    print(f"training to step {tr.cfg.steps} at {tr.cfg.size}² on {_device_name(tr.device)}, {'bf16 autocast' if tr.bf16 else 'float32'} (precision={tr.cfg.precision})")
     try: tr.fit()
     except NonFiniteLoss as e: raise CLIError(str(e)) from None
     except KeyboardInterrupt:

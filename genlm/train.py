@@ -204,10 +204,13 @@ class Trainer:
         c = self.cfg  # read at every step, so that `extend` lengthens the schedule
         return 1.0 if s < c.decay_from * c.steps else max(0.0, (c.steps - s) / max(1.0, c.steps * (1 - c.decay_from)))
 
+    @property
+    def bf16(self) -> bool:
+        "Whether the steps run under bf16 autocast (`precision`; \"auto\" is bf16 on a GPU)."
+        return self.cfg.precision == "bf16" or (self.cfg.precision == "auto" and self.device.type == "cuda")
+
     def _autocast(self):
-        p = self.cfg.precision
-        bf16 = p == "bf16" or (p == "auto" and self.device.type == "cuda")
-        return torch.autocast(self.device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
 
     def train_step(self) -> tuple[dict[str, float], StepImages]:
         "One optimisation step on the next batch; returns its losses and images."

@@ -6,7 +6,7 @@
 # slow or failing step never takes the others with it. Writes every output to DIR (default bench/gpu-results).
 #
 #   bash bench/gpu.sh [DIR] [TRAIN_STEPS] [DEVSET] [DEVSET_STEPS]
-#     TRAIN_STEPS: paper-preset steps of train_synth (default 6000); DEVSET: a bench/devset.py folder (none: skipped)
+#     TRAIN_STEPS: paper-preset steps of train_synth (default 6000; 0 skips it); DEVSET: a bench/devset.py folder (none: skipped)
 #     LIMIT: seconds each training may take (default 1800); TIMING=0 skips the timings; SEEDS ("0 1") and PRESETS
 #     ("cpu128 paper") choose the development-set runs, VARIANTS their settings, one run each (KEY=VALUE, several joined
 #     by +; default paint_finder=drawn), e.g. VARIANTS="precision=bf16 precision=fp32" to weigh bf16 training. To carry the set to a machine that takes at most 64 MiB, save its
@@ -30,7 +30,7 @@ bench render              120 bench/render.py --devices cuda
 # Accuracy, side by side: each job gets a share of the cores.
 export OMP_NUM_THREADS=$(( $(nproc) / 5 > 0 ? $(nproc) / 5 : 1 ))
 train() { local name=$1; shift; echo "== $name: $*"; timeout "$limit" $py "$@" > "$out/$name.txt" 2>&1; echo "exit $?" >> "$out/$name.txt"; }
-train train_synth bench/train_synth.py --region face --preset paper --steps "$steps" --train 3000 --rungs 0 2 5 --device cuda --threads "$OMP_NUM_THREADS" &
+[ "$steps" = 0 ] || train train_synth bench/train_synth.py --region face --preset paper --steps "$steps" --train 3000 --rungs 0 2 5 --device cuda --threads "$OMP_NUM_THREADS" &
 if [ -n "$devset" ]; then
   for preset in ${PRESETS:-cpu128 paper}; do
     for seed in ${SEEDS:-0 1}; do
@@ -44,7 +44,7 @@ if [ -n "$devset" ]; then
   done
 fi
 wait
-cat "$out/train_synth.txt"
+[ "$steps" = 0 ] || cat "$out/train_synth.txt"
 if [ -n "$devset" ]; then
   for f in "$out"/devset_*.txt; do
     name=$(basename "$f" .txt); run="$out/runs/${name#devset_}"

@@ -1,0 +1,45 @@
+"""Recall and precision of trained runs' own paint finders on the development set (issue 12, item 1), as training
+uses them: `genlm.data.paint_maps` at the run's size, thresholded, scored by bench/paint_check.py's rules.
+
+    python bench/finder_rp.py RUN [RUN ...] [--data runs/devset] [--frames 200 300]
+
+RUN is a run folder (its best checkpoint when it has one) or a folder holding checkpoint.json and .safetensors.
+"""
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from paint_check import recall_precision, true_paint
+from genlm.config import read_best
+from genlm.data import paint_maps
+from genlm.model import GenLM
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", type=Path, nargs="+")
+    ap.add_argument("--data", type=Path, default=Path("runs/devset"))
+    ap.add_argument("--frames", type=int, nargs=2, default=[200, 300], help="marked frames scored: first, end")
+    ap.add_argument("--thresholds", type=float, nargs="+", default=[0.25, 0.3, 0.4, 0.5])
+    a = ap.parse_args()
+    lo, hi = a.frames
+    files = sorted((a.data / "marked").glob("*.png"))[lo:hi]
+    alpha = np.load(a.data / "paint_truth.npz")["alpha"][lo:hi]
+    print(f"# {a.data}, marked frames {lo}–{hi - 1}: recall (rule R) / precision of P > threshold, any colour\n")
+    print("| run | finder steps | " + " | ".join(f"P > {t}" for t in a.thresholds) + " |")
+    print("|---|---|" + "---|" * len(a.thresholds))
+    for run in a.runs:
+        ck = read_best(run)
+        m = GenLM.from_checkpoint(ck).eval()
+        _, P = paint_maps(files, ck.config.size, m.finder())
+        truth = true_paint(alpha, ck.config.size)
+        cells = []
+        for t in a.thresholds:
+            r, _, p = recall_precision((P.float() / 255 > t).any(1), *truth)
+            cells.append(f"{r:.3f} / {p:.3f}")
+        print(f"| {run} | {ck.config.finder_steps} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambd
 scored as training sees it over many steps: its mean over `--draws` draws of the paint pixels, the same draws for
 every candidate (one draw, as before the eighth session, is noisier than the loss L_delta descends).
 
-    python bench/loss_check.py RUN [--data runs/devset] [--frames 150] [--draws 8] [--refit]
+    python bench/loss_check.py RUN [--data runs/devset] [--frames 150] [--draws 8] [--refit] [--modes sampled …]
 
 The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 min for the drawn one).
 
@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--draws", type=int, default=8, help="draws of the sampled paint pixels averaged per candidate")
     ap.add_argument("--refit", action="store_true", help="fit the finder afresh instead of using the run's")
+    ap.add_argument("--modes", nargs="+", default=["sampled", "weighed", "sampled + kernel"], help="which paint losses to check")
     a = ap.parse_args()
     ck = read_best(a.run)
     m, S = GenLM.from_checkpoint(ck).eval(), ck.config.size
@@ -65,7 +66,7 @@ def main():
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
     modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
              "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3)}
-    for mode, settings in modes.items():
+    for mode, settings in {k: v for k, v in modes.items() if k in a.modes}.items():
         for k, v in settings.items(): setattr(m.cfg, k, v)
         rng = np.random.default_rng(a.seed)  # the same candidates for every mode
         S_all, T_all, names = [], [], None

@@ -134,14 +134,17 @@ class WorseThanTemplate(UserWarning):
     "The model's lines are farther from the held-out paint than the undeformed template's."
 
 @torch.no_grad()
-def label_free_score(m: GenLM, M: Tensor, P: Tensor | None = None, template: bool = False, batch: int = 32) -> Tensor:
-    "Each marked frame's paint distance (B,) in pixels: L_delta(G(M)) (or the template) against M's paint (its maps P, if found so)."
+def label_free_score(m: GenLM, M: Tensor, P: Tensor | None = None, template: bool = False, batch: int = 32, seed: int = 0) -> Tensor:
+    """Each marked frame's paint distance (B,) in pixels: L_delta(G(M)) (or the template) against M's paint (its maps P, if found so).
+    The paint pixels are drawn from `seed`, the same at every call, so that scores at different steps compare; training's random stream is left as it was."""
     out = []
-    for i in range(0, len(M), batch):
-        x = M[i:i + batch]
-        pts = m.L.template.expand(len(x), -1, -1) if template else m.L(m.G(x).float())
-        mask = m.find_paint(x) if P is None else P[i:i + batch]
-        out.append(paint_distance(m, pts.float(), mask, per_frame=True) * x.shape[-1] / 4)  # pixels: × size/2, both directions halved
+    with torch.random.fork_rng(devices=[M.device] if M.is_cuda else []):
+        torch.manual_seed(seed)
+        for i in range(0, len(M), batch):
+            x = M[i:i + batch]
+            pts = m.L.template.expand(len(x), -1, -1) if template else m.L(m.G(x).float())
+            mask = m.find_paint(x) if P is None else P[i:i + batch]
+            out.append(paint_distance(m, pts.float(), mask, per_frame=True) * x.shape[-1] / 4)  # pixels: × size/2, both directions halved
     return torch.cat(out)
 
 class LabelFreeScore(Callback):

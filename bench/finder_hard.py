@@ -1,0 +1,73 @@
+"""The drawn finder taught with hard negatives (issue 12): beside the mean binary cross-entropy over all pixels, the mean
+over the batch's hardest unpainted pixels, as many as it has painted ones, weighed by `--hard`. Aimed at the finder's
+false paint on unmarked frames (glasses rims, wrinkles, blue backgrounds), which ties the loss check's per-line shifts.
+Writes a copy of RUN whose finder is the new one (the rest of the model unchanged), for bench/finder_rp.py and
+bench/loss_check.py.
+
+    python bench/finder_hard.py RUN OUT [--hard 1.0] [--data runs/devset] [--steps RUN's finder_steps]
+"""
+import argparse
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from genlm.config import read_best, save_checkpoint
+from genlm.losses import STROKE_CROP, STROKE_FRAMES, _chw, draw_strokes, random_crop, stroke_features, stroke_net, thin_residual
+from genlm.model import GenLM
+from genlm.train import _spread
+
+
+def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float) -> torch.nn.Module:
+    "`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0: the library's)."
+    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    feats, labels = [], []
+    for f in cuts:
+        img, a = draw_strokes(f, colors, rng)
+        x = _chw(img)
+        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None])
+    feats, labels, c = torch.cat(feats), torch.cat(labels).float(), min(f.shape[0] for f in cuts)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = stroke_net(field).to(memory_format=torch.channels_last)
+    opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
+    for _ in tqdm(range(steps), desc="learning the paint", unit="step"):
+        i = torch.randint(0, len(feats), (16,), generator=g)
+        r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
+        y = labels[i, :, r:r + s, q:q + s]
+        bce = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last)), y, reduction="none")
+        loss = bce.mean()
+        if hard > 0:
+            neg = bce[y == 0]
+            k = max(1, min(len(neg), int(y.sum())))
+            loss = loss + hard * neg.topk(k).values.mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+    return net.eval().requires_grad_(False)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--hard", type=float, default=1.0)
+    ap.add_argument("--data", type=Path, default=Path("runs/devset"))
+    ap.add_argument("--steps", type=int, default=None)
+    a = ap.parse_args()
+    ck = read_best(a.run)
+    m = GenLM.from_checkpoint(ck).eval()
+    cfg = ck.config
+    rng = np.random.default_rng(cfg.seed)
+    cuts = _spread(a.data / "unmarked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
+    colors = m.finder().found
+    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard)
+    m.paint_net.load_state_dict(net.state_dict())
+    a.out.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(a.out, cfg, ck.template, {"model." + k: v for k, v in m.state_dict().items()}, ck.step)
+    print(f"{a.out}: the run's model with a finder taught with hard negatives × {a.hard} ({a.steps or cfg.finder_steps} steps)")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from paint_check import candidates, recall_precision, true_paint
 from genlm.config import read_best
 from genlm.data import load_frames, paint_maps, to_float
-from genlm.model import GenLM, paint_objective
+from genlm.losses import render_paint_loss, stroke_maps
+from genlm.model import GenLM, map_colors, paint_objective
 from genlm.template import from_pixels
 from genlm.train import fit_finder, set_finder
 
@@ -65,8 +66,12 @@ def main():
     T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // S)  # the true paint at S: one map
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
     modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
-             "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3)}
+             "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3),
+             **{f"render alone σ={s}": dict(render_alone=s) for s in (0.5, 1.0, 2.0)},
+             **{f"sampled + {w} × render σ={s}": dict(paint_weights=False, paint_sigma=0.0, lambda_render=w, render_sigma=s)
+                for w, s in ((0.1, 0.5), (0.3, 0.5), (1.0, 0.5))}}
     for mode, settings in {k: v for k, v in modes.items() if k in a.modes}.items():
+        m.cfg.lambda_render, m.cfg.render_alone = 0.0, None
         for k, v in settings.items(): setattr(m.cfg, k, v)
         rng = np.random.default_rng(a.seed)  # the same candidates for every mode
         S_all, T_all, names = [], [], None
@@ -111,8 +116,16 @@ def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.
 
 def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws: int) -> np.ndarray:
     "Each candidate's (K,N,2) paint loss on one frame, averaged over `draws` draws of its paint (common to all candidates)."
+    if m.cfg.render_alone: return _render_score(m, torch.from_numpy(cand), maps, m.cfg.render_alone).numpy()
     one = lambda d: torch.stack([_score(m, torch.from_numpy(c)[None], maps, seed + 100_000 * d) for c in cand]).numpy()
     return np.mean([one(d) for d in range(draws)], 0)
+
+
+def _render_score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, sigma: float) -> torch.Tensor:
+    "Render and compare alone (`genlm.losses.render_paint_loss`), one value per candidate (K,N,2)."
+    line_map = torch.zeros(len(m.template.lines), dtype=torch.long).index_copy(0, m.R.seg_line, map_colors(m, maps))
+    strokes = stroke_maps(pts, (m.R.seg, m.R.seg_line, m.R.seg_prev, m.R.seg_next), line_map, maps.shape[1], maps.shape[-1])
+    return render_paint_loss(strokes, maps.expand(len(pts), -1, -1, -1), sigma)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ class Config:
     paint_weights: bool = False  # soft paint maps: weigh the 8·paint_k heaviest pixels by their P instead of sampling 4·paint_k ∝ P (genlm)
     paint_sigma: float = 0.0  # > 0: add lambda_kernel · a robust kernel term, 1 − exp(−d²/2σ²) of paint to its lines, σ in training pixels (genlm)
     lambda_kernel: float = 0.3  # weight of that kernel term (genlm)
+    lambda_render: float = 0.0  # > 0: add this × render and compare, 1 − cosine of the lines drawn and the paint, both blurred (genlm)
+    render_sigma: float = 1.0  # its finer blur in training pixels; the coarser is 3σ (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames; the cpu128 preset's) or "colour" (each line's colour within paint_tol)
     finder_steps: int = 2000  # training steps of the drawn-stroke finder (paint_finder="drawn")
     finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
@@ -98,7 +100,7 @@ class Config:
                 + (("paint_tol",) if self.paint_finder != "colour" else ()) + (("finder_steps", "finder_net") if self.paint_finder != "drawn" else ()))
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
-IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "paint_tol", "paint_finder", "finder_steps", "finder_net")}
+IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "lambda_render", "render_sigma", "paint_tol", "paint_finder", "finder_steps", "finder_net")}
 
 # %% ../nbs/01_config.ipynb #321b20ce
 PRESETS: dict[str, dict[str, Any]] = {

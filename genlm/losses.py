@@ -14,12 +14,15 @@ from PIL import Image, ImageDraw
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from .render import segment_graph, torch_coverage
+
 # %% auto #0
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'STROKE_CROP', 'STROKE_FRAMES',
            'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions',
            'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
            'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net', 'fit_stroke_net', 'paint_colours',
-           'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'dilate', 'l1_outside']
+           'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'gaussian_blur', 'stroke_maps', 'render_paint_loss',
+           'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -356,6 +359,37 @@ def kernel_paint_loss(points: Tensor,  # (B, N, 2) deformed template
         mass = wc.sum(1)
         total = total + ((1 - torch.exp(-d.pow(2) / s2)) * wc).sum(1) / mass.clamp_min(1e-6)
         count = count + (mass > 0).float()
+    return total / count.clamp_min(1)
+
+# %% ../nbs/05_losses.ipynb #7a3a5169
+def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
+    "Separable Gaussian blur of (B,C,H,W) by σ pixels, edges replicated."
+    r, c = max(1, round(3 * sigma)), x.shape[1]
+    g = torch.exp(-torch.arange(-r, r + 1, device=x.device, dtype=x.dtype) ** 2 / (2 * sigma ** 2))
+    g = (g / g.sum()).repeat(c, 1, 1, 1)  # (C, 1, 1, 2r+1)
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), g, groups=c)
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), g.transpose(-1, -2), groups=c)
+
+def stroke_maps(points: Tensor,  # (B, N, 2) normalised
+                graph: tuple[Tensor, Tensor, Tensor, Tensor],  # `segment_graph(template)`
+                line_map: Tensor,  # (L,) which map each line is drawn on
+                n_maps: int, size: int) -> Tensor:
+    "The template's lines drawn 1 px wide at `size`², line l on map `line_map[l]`: (B, n_maps, size, size)."
+    p, L = (points + 1) * (size / 2) - 0.5, len(line_map)
+    half = lambda c: torch.where(line_map.to(p.device) == c, 0.5, -0.5).to(p)  # −0.5: the line is not on this map
+    return torch.cat([torch_coverage(p, (size, size), graph, half(c), 0.5, p.new_zeros(L, 3))[0] for c in range(n_maps)], 1)
+
+def render_paint_loss(strokes: Tensor,  # (B, C, H, W) the template's lines, `stroke_maps`
+                      maps: Tensor,  # (B, C, H, W) paint weights in [0, 1]
+                      sigma: float) -> Tensor:  # the finer blur, px; the coarser is 3σ
+    "Per frame (B,): 1 − cosine of strokes and paint, both blurred, summed over σ and 3σ, averaged over maps with paint."
+    total, count = strokes.new_zeros(len(strokes)), strokes.new_zeros(len(strokes))
+    for c in range(maps.shape[1]):
+        has = (maps[:, c].flatten(1).sum(1) > 0).to(strokes)
+        for s in (sigma, 3 * sigma):
+            r, q = gaussian_blur(strokes[:, c:c + 1], s).flatten(1), gaussian_blur(maps[:, c:c + 1].to(strokes), s).flatten(1)
+            total = total + has * (1 - (r * q).sum(1) / (r.norm(dim=1) * q.norm(dim=1)).clamp_min(1e-9))
+        count = count + has
     return total / count.clamp_min(1)
 
 # %% ../nbs/05_losses.ipynb #f41692ac

@@ -19,7 +19,8 @@ from torch import Tensor, nn
 
 from .config import Checkpoint, Config
 from .losses import (RESIDUAL_BINS, PaintFinder, dilate, l1, l1_outside, lsgan, paint_colors, paint_loss, paint_mask,
-                          sample_paint, sample_soft, heaviest_paint, kernel_paint_loss, spring_loss, stroke_net)
+                          sample_paint, sample_soft, heaviest_paint, kernel_paint_loss, render_paint_loss, spring_loss, stroke_maps,
+                          stroke_net)
 from .nets import LandmarkNet, init_conv_weights, patch_discriminator, resnet_generator
 from .render import Renderer
 from .template import Template
@@ -135,11 +136,16 @@ def map_colors(m: GenLM, maps: Tensor) -> Tensor:
     return m.segment_color if maps.shape[1] > 1 else torch.zeros_like(m.segment_color)
 
 def paint_objective(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False) -> Tensor:
-    "What L_delta is trained on: `paint_distance`, plus `lambda_kernel` × the kernel term when `paint_sigma` > 0."
+    "What L_delta is trained on: `paint_distance`, plus `lambda_kernel` × the kernel term when `paint_sigma` > 0, plus `lambda_render` × render and compare."
     loss, c = paint_distance(m, pts, mask, per_frame), m.cfg
-    if c.paint_sigma <= 0: return loss
-    kernel = kernel_paint_loss(pts, m.segments, map_colors(m, mask), mask.float(), c.paint_sigma, 16 * c.paint_k)  # (B,)
-    return loss + c.lambda_kernel * (kernel if per_frame else kernel.mean())
+    mean = (lambda x: x) if per_frame else (lambda x: x.mean())
+    if c.paint_sigma > 0:
+        loss = loss + c.lambda_kernel * mean(kernel_paint_loss(pts, m.segments, map_colors(m, mask), mask.float(), c.paint_sigma, 16 * c.paint_k))
+    if c.lambda_render > 0:
+        line_map = torch.zeros(len(m.template.lines), dtype=torch.long, device=pts.device).index_copy(0, m.R.seg_line, map_colors(m, mask))
+        strokes = stroke_maps(pts, (m.R.seg, m.R.seg_line, m.R.seg_prev, m.R.seg_next), line_map, mask.shape[1], mask.shape[-1])
+        loss = loss + c.lambda_render * mean(render_paint_loss(strokes, mask.float(), c.render_sigma))
+    return loss
 
 # %% ../nbs/09_model.ipynb #fc39035e
 def unmarked_branch(m: GenLM, U: Tensor, weight: float) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:

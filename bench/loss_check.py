@@ -3,7 +3,8 @@
 `genlm.model.paint_objective` (the training loss) at the ground truth against the template, similarity perturbations,
 per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)); both ways of reading
 the soft paint maps (`paint_weights` false: 4·paint_k pixels sampled ∝ P; true: the heaviest pixels weighed by P), and
-the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambda_kernel` 0.3). A sampled loss is
+the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambda_kernel` 0.3), and render and compare
+(`genlm.losses.render_paint_loss`) alone and added to the sampled loss (`lambda_render`). A sampled loss is
 scored as training sees it over many steps: its mean over `--draws` draws of the paint pixels, the same draws for
 every candidate (one draw, as before the eighth session, is noisier than the loss L_delta descends).
 

@@ -24,8 +24,7 @@ import torch.nn.functional as F
 from paint_check import candidates, recall_precision, true_paint
 from genlm.config import read_best
 from genlm.data import load_frames, paint_maps, to_float
-from genlm.losses import render_paint_loss, stroke_maps
-from genlm.model import GenLM, map_colors, paint_objective
+from genlm.model import GenLM, paint_objective, render_term
 from genlm.template import from_pixels
 from genlm.train import fit_finder, set_finder
 
@@ -117,16 +116,9 @@ def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.
 
 def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws: int) -> np.ndarray:
     "Each candidate's (K,N,2) paint loss on one frame, averaged over `draws` draws of its paint (common to all candidates)."
-    if m.cfg.render_alone: return _render_score(m, torch.from_numpy(cand), maps, m.cfg.render_alone).numpy()
+    if m.cfg.render_alone: return render_term(m, torch.from_numpy(cand), maps, m.cfg.render_alone).numpy()
     one = lambda d: torch.stack([_score(m, torch.from_numpy(c)[None], maps, seed + 100_000 * d) for c in cand]).numpy()
     return np.mean([one(d) for d in range(draws)], 0)
-
-
-def _render_score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, sigma: float) -> torch.Tensor:
-    "Render and compare alone (`genlm.losses.render_paint_loss`), one value per candidate (K,N,2)."
-    line_map = torch.zeros(len(m.template.lines), dtype=torch.long).index_copy(0, m.R.seg_line, map_colors(m, maps))
-    strokes = stroke_maps(pts, (m.R.seg, m.R.seg_line, m.R.seg_prev, m.R.seg_next), line_map, maps.shape[1], maps.shape[-1])
-    return render_paint_loss(strokes, maps.expand(len(pts), -1, -1, -1), sigma)
 
 
 if __name__ == "__main__":

@@ -324,6 +324,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.model.paint_objective': ('model.html#paint_objective', 'genlm/model.py'),
                              'genlm.model.paint_terms': ('model.html#paint_terms', 'genlm/model.py'),
                              'genlm.model.paper_losses': ('model.html#paper_losses', 'genlm/model.py'),
+                             'genlm.model.render_term': ('model.html#render_term', 'genlm/model.py'),
                              'genlm.model.train_step': ('model.html#train_step', 'genlm/model.py'),
                              'genlm.model.unmarked_branch': ('model.html#unmarked_branch', 'genlm/model.py')},
             'genlm.nets': { 'genlm.nets.LandmarkNet': ('nets.html#landmarknet', 'genlm/nets.py'),

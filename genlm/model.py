@@ -27,7 +27,7 @@ from .template import Template
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors', 'paint_objective',
-           'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses', 'init_distributed',
+           'render_term', 'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses', 'init_distributed',
            'average_gradients', 'broadcast_parameters', 'NonFiniteLoss', 'make_optimizers', 'train_step']
 
 # %% ../nbs/09_model.ipynb #f5757165
@@ -141,11 +141,14 @@ def paint_objective(m: GenLM, pts: Tensor, mask: Tensor, per_frame: bool = False
     mean = (lambda x: x) if per_frame else (lambda x: x.mean())
     if c.paint_sigma > 0:
         loss = loss + c.lambda_kernel * mean(kernel_paint_loss(pts, m.segments, map_colors(m, mask), mask.float(), c.paint_sigma, 16 * c.paint_k))
-    if c.lambda_render > 0:
-        line_map = torch.zeros(len(m.template.lines), dtype=torch.long, device=pts.device).index_copy(0, m.R.seg_line, map_colors(m, mask))
-        strokes = stroke_maps(pts, (m.R.seg, m.R.seg_line, m.R.seg_prev, m.R.seg_next), line_map, mask.shape[1], mask.shape[-1])
-        loss = loss + c.lambda_render * mean(render_paint_loss(strokes, mask.float(), c.render_sigma))
+    if c.lambda_render > 0: loss = loss + c.lambda_render * mean(render_term(m, pts, mask.float(), c.render_sigma))
     return loss
+
+def render_term(m: GenLM, pts: Tensor, maps: Tensor, sigma: float) -> Tensor:
+    "Render and compare (`render_paint_loss`) of landmarks `pts` (B,N,2) against soft paint `maps` (B,C,H,W), per frame (B,)."
+    line_map = torch.zeros(len(m.template.lines), dtype=torch.long, device=pts.device).index_copy(0, m.R.seg_line, map_colors(m, maps))
+    strokes = stroke_maps(pts, (m.R.seg, m.R.seg_line, m.R.seg_prev, m.R.seg_next), line_map, maps.shape[1], maps.shape[-1])
+    return render_paint_loss(strokes, maps.expand(len(pts), -1, -1, -1), sigma)
 
 # %% ../nbs/09_model.ipynb #fc39035e
 def unmarked_branch(m: GenLM, U: Tensor, weight: float) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:

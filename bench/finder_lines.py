@@ -10,11 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from paint_check import true_paint
-from genlm.config import read_best
-from genlm.data import paint_maps
+from paint_check import run_paint, true_paint
 from genlm.losses import pixel_positions, point_segment_distance
-from genlm.model import GenLM
 from genlm.template import from_pixels
 
 
@@ -26,11 +23,10 @@ def main():
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--threshold", type=float, default=0.3)
     a = ap.parse_args()
-    ck = read_best(a.run)
-    m, S = GenLM.from_checkpoint(ck).eval(), ck.config.size
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
-    _, P = paint_maps(files, S, m.finder())
-    found = (P.float() / 255 > a.threshold).any(1)  # (n, S, S)
+    m, P = run_paint(a.run, files)
+    S = P.shape[-1]
+    found = (P > a.threshold).any(1)  # (n, S, S)
     strong = true_paint(np.load(a.data / "paint_truth.npz")["alpha"][:len(files)], S)[0]
     gt = np.load(a.data / "gt.npz")
     pts = torch.from_numpy(from_pixels(gt["marked"][:len(files)], (int(gt["size"]),) * 2).astype(np.float32))

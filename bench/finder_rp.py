@@ -10,10 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from paint_check import recall_precision, true_paint
-from genlm.config import read_best
-from genlm.data import paint_maps
-from genlm.model import GenLM
+from paint_check import recall_precision, run_paint, true_paint
 
 
 def main():
@@ -30,15 +27,13 @@ def main():
     print("| run | finder steps | " + " | ".join(f"P > {t}" for t in a.thresholds) + " |")
     print("|---|---|" + "---|" * len(a.thresholds))
     for run in a.runs:
-        ck = read_best(run)
-        m = GenLM.from_checkpoint(ck).eval()
-        _, P = paint_maps(files, ck.config.size, m.finder())
-        truth = true_paint(alpha, ck.config.size)
+        m, P = run_paint(run, files)
+        truth = true_paint(alpha, P.shape[-1])
         cells = []
         for t in a.thresholds:
-            r, _, p = recall_precision((P.float() / 255 > t).any(1), *truth)
+            r, _, p = recall_precision((P > t).any(1), *truth)
             cells.append(f"{r:.3f} / {p:.3f}")
-        print(f"| {run} | {ck.config.finder_steps} | " + " | ".join(cells) + " |", flush=True)
+        print(f"| {run} | {m.cfg.finder_steps} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from paint_check import candidates, recall_precision, true_paint
-from genlm.config import read_best
-from genlm.data import load_frames, paint_maps, to_float
+from paint_check import candidates, recall_precision, run_paint, true_paint
+from genlm.data import load_frames, to_float
 from genlm.model import GenLM, paint_objective, render_term
 from genlm.template import from_pixels
-from genlm.train import fit_finder, set_finder
 
 
 @torch.no_grad()
@@ -40,12 +38,9 @@ def main():
     ap.add_argument("--refit", action="store_true", help="fit the finder afresh instead of using the run's")
     ap.add_argument("--modes", nargs="+", default=["sampled", "weighed", "sampled + kernel"], help="which paint losses to check")
     a = ap.parse_args()
-    ck = read_best(a.run)
-    m, S = GenLM.from_checkpoint(ck).eval(), ck.config.size
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
-    if a.refit: set_finder(m, fit_finder(a.data / "marked", a.data / "unmarked", m))  # fitted afresh, as a new run would
-    _, P = paint_maps(files, S, m.finder())
-    P = P.float() / 255  # (n, C, S, S)
+    m, P = run_paint(a.run, files, a.data if a.refit else None)  # P: (n, C, S, S) in [0, 1]
+    S = P.shape[-1]
     alpha = np.load(a.data / "paint_truth.npz")["alpha"][:len(files)]
     strong, thin, near = true_paint(alpha, S)
     r, rt, p = recall_precision((P > 0.5).any(1), strong, thin, near)
@@ -67,19 +62,20 @@ def main():
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
     modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
              "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3),
-             **{f"render alone σ={s}": dict(render_alone=s) for s in (0.5, 1.0, 2.0)},
+             **{f"render alone σ={s}": dict(render_alone=s) for s in (0.5, 1.0, 2.0)},  # not a Config field: read below
              **{f"sampled + {w} × render σ={s}": dict(paint_weights=False, paint_sigma=0.0, lambda_render=w, render_sigma=s)
                 for w, s in ((0.1, 0.5), (0.3, 0.5), (1.0, 0.5))}}
     for mode, settings in {k: v for k, v in modes.items() if k in a.modes}.items():
-        m.cfg.lambda_render, m.cfg.render_alone = 0.0, None
-        for k, v in settings.items(): setattr(m.cfg, k, v)
+        m.cfg.lambda_render, alone = 0.0, settings.get("render_alone")
+        for k, v in settings.items():
+            if k != "render_alone": setattr(m.cfg, k, v)
         rng = np.random.default_rng(a.seed)  # the same candidates for every mode
         S_all, T_all, names = [], [], None
         for i in range(len(files)):
             names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
             cand = np.concatenate([cand, answer[i:i + 1]])
-            S_all.append(_mean_score(m, cand, P[i:i + 1], a.seed + i, a.draws))
-            T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws))
+            S_all.append(_mean_score(m, cand, P[i:i + 1], a.seed + i, a.draws, alone))
+            T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, alone))
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
         print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
@@ -114,9 +110,9 @@ def _score(m: GenLM, pts: torch.Tensor, maps: torch.Tensor, seed: int) -> torch.
     return paint_objective(m, pts, maps, per_frame=True)[0]
 
 
-def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws: int) -> np.ndarray:
-    "Each candidate's (K,N,2) paint loss on one frame, averaged over `draws` draws of its paint (common to all candidates)."
-    if m.cfg.render_alone: return render_term(m, torch.from_numpy(cand), maps, m.cfg.render_alone).numpy()
+def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws: int, alone: float | None = None) -> np.ndarray:
+    "Each candidate's (K,N,2) paint loss on one frame, averaged over `draws` draws of its paint (common to all candidates); `alone`: render and compare alone at that σ."
+    if alone: return render_term(m, torch.from_numpy(cand), maps, alone).numpy()
     one = lambda d: torch.stack([_score(m, torch.from_numpy(c)[None], maps, seed + 100_000 * d) for c in cand]).numpy()
     return np.mean([one(d) for d in range(draws)], 0)
 

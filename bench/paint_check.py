@@ -56,6 +56,19 @@ def true_paint(alpha: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor
     return strong[:, 0], thin[:, 0], near[:, 0]
 
 
+def run_paint(run: Path, files: list[Path], refit_from: Path | None = None) -> tuple["GenLM", torch.Tensor]:
+    """A run's model (its best checkpoint) and its finder's paint maps on `files` at the run's size, (n, C, S, S) in [0, 1];
+    `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would."""
+    from genlm.config import read_best
+    from genlm.data import paint_maps
+    from genlm.model import GenLM
+    from genlm.train import fit_finder, set_finder
+    ck = read_best(run)
+    m = GenLM.from_checkpoint(ck).eval()
+    if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))
+    return m, paint_maps(files, ck.config.size, m.finder())[1].float() / 255
+
+
 def recall_precision(found: torch.Tensor, strong, thin, near) -> tuple[float, float, float]:
     "found (n,S,S) bool (any colour) → recall (rule R), recall (rule R_thin), precision (pooled over frames)."
     r = (found & strong).sum() / strong.sum().clamp_min(1)

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .render import segment_graph, torch_coverage
+from .render import torch_coverage
 
 # %% auto #0
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'STROKE_CROP', 'STROKE_FRAMES',

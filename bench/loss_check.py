@@ -36,17 +36,19 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--draws", type=int, default=8, help="draws of the sampled paint pixels averaged per candidate")
     ap.add_argument("--refit", action="store_true", help="fit the finder afresh instead of using the run's")
+    ap.add_argument("--save", type=Path, help="keep every frame's scores (found and true paint) per mode in this .npz")
+    ap.add_argument("--reach", default="spread", help="how the finder's map reaches the training size (paint_check.run_paint)")
     ap.add_argument("--modes", nargs="+", default=["sampled", "weighed", "sampled + kernel"], help="which paint losses to check")
     a = ap.parse_args()
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
-    m, P = run_paint(a.run, files, a.data if a.refit else None)  # P: (n, C, S, S) in [0, 1]
+    m, P = run_paint(a.run, files, a.data if a.refit else None, a.reach)  # P: (n, C, S, S) in [0, 1]
     S = P.shape[-1]
     alpha = np.load(a.data / "paint_truth.npz")["alpha"][:len(files)]
     strong, thin, near = true_paint(alpha, S)
     r, rt, p = recall_precision((P > 0.5).any(1), strong, thin, near)
     whose = "refitted" if a.refit else "the run's"
     print(f"# {a.data}, {len(files)} marked frames at {S}² (run {a.run}, finder {whose}, "
-          f"{a.draws} draws); one map per colour: {bool(m.paint_by_color)}")
+          f"{a.draws} draws, maps: {a.reach}); one map per colour: {bool(m.paint_by_color)}")
     print(f"paint found (P > 0.5, any colour): recall {r:.3f} (thin rule {rt:.3f}), precision {p:.3f}")
     gt = np.load(a.data / "gt.npz")
     src = int(gt["size"])
@@ -65,6 +67,7 @@ def main():
              **{f"render alone σ={s}": dict(render_alone=s) for s in (0.5, 1.0, 2.0)},  # not a Config field: read below
              **{f"sampled + {w} × render σ={s}": dict(paint_weights=False, paint_sigma=0.0, lambda_render=w, render_sigma=s)
                 for w, s in ((0.1, 0.5), (0.3, 0.5), (1.0, 0.5))}}
+    saved = {}
     for mode, settings in {k: v for k, v in modes.items() if k in a.modes}.items():
         m.cfg.lambda_render, alone = 0.0, settings.get("render_alone")
         for k, v in settings.items():
@@ -78,6 +81,7 @@ def main():
             T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, alone))
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
+        saved.update({f"{mode}/found": found, f"{mode}/true": true, "names": np.array(names), "painted": painted})
         print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
         rows_f, rows_t = _checks(found, names, t, painted), _checks(true, names, t, painted)
         for k in rows_f: print(f"| {k} | {rows_f[k]:.1f} | {rows_t[k]:.1f} |")
@@ -86,6 +90,7 @@ def main():
               ", ".join(f"{names[1 + j]} {100 * wins[j]:.0f}%" for j in np.argsort(-wins)[:4]))
         print(f"mean loss (paint found): truth {found[:, 0].mean():.4f}, template {found[:, 1].mean():.4f}, "
               f"run's answer {found[:, -1].mean():.4f}")
+    if a.save: np.savez(a.save, **saved)
 
 
 def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray) -> dict[str, float]:

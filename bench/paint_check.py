@@ -56,9 +56,10 @@ def true_paint(alpha: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor
     return strong[:, 0], thin[:, 0], near[:, 0]
 
 
-def run_paint(run: Path, files: list[Path], refit_from: Path | None = None) -> tuple["GenLM", torch.Tensor]:
+def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reach: str = "spread") -> tuple["GenLM", torch.Tensor]:
     """A run's model (its best checkpoint) and its finder's paint maps on `files` at the run's size, (n, C, S, S) in [0, 1];
-    `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would."""
+    `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would;
+    `reach`: "spread" (the library's `paint_maps`), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize)."""
     from genlm.config import read_best
     from genlm.data import paint_maps
     from genlm.model import GenLM
@@ -66,7 +67,23 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None) -> t
     ck = read_best(run)
     m = GenLM.from_checkpoint(ck).eval()
     if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))
-    return m, paint_maps(files, ck.config.size, m.finder())[1].float() / 255
+    if reach == "spread": return m, paint_maps(files, ck.config.size, m.finder())[1].float() / 255
+    return m, reach_maps(files, ck.config.size, m.finder(), reach)[1].float() / 255
+
+
+def reach_maps(src, S: int, finder, reach: str = "area") -> tuple[list[str], torch.Tensor]:
+    """`genlm.data.paint_maps` with another reach to the training size S (square frames): "block" (k×k max), "area" (k×k mean),
+    "spread3" (3² max at full size, then resized); ids and (n, C, S, S) uint8."""
+    from genlm.data import iter_frames, to_square
+    ids, out = [], []
+    for fid, frame in iter_frames(src):
+        p = torch.as_tensor(finder(frame)).reshape(-1, *frame.shape[:2]).float()
+        k = max(1, round(min(frame.shape[:2]) / S))
+        if reach == "spread3": p, k = F.max_pool2d(p[None], 3, 1, 1)[0], 1
+        p = np.round(np.clip(p.numpy(), 0, 1) * 255).astype(np.uint8)
+        p = torch.from_numpy(np.stack([to_square(c, k * S)[0] for c in p])).float()[None]
+        ids.append(fid); out.append((F.max_pool2d(p, k) if reach == "block" else F.avg_pool2d(p, k))[0].round().byte())
+    return ids, torch.stack(out)
 
 
 def recall_precision(found: torch.Tensor, strong, thin, near) -> tuple[float, float, float]:

@@ -6,7 +6,8 @@ Run with the separate venv that has MediaPipe (see bench/DEVSET.md):
                                          [--size 256] [--seed 0] [--colors single|template]
 
 Writes the `genlm synth` layout (marked/, unmarked/, test/ PNGs, video.mp4, gt.npz) plus paint_truth.npz (the true
-paint alpha of every marked frame), meta.json (sources, identities, settings) and pictures to look at
+paint alpha of every marked frame, and `visible`: how much the paint changes the frame, the largest channel difference from
+the same frame unpainted after lighting and blur, before noise and JPEG), meta.json (sources, identities, settings) and pictures to look at
 (stills_check.png: the detector's landmarks mapped onto the template on each still; montage.png; montage_gt.png).
 Ground truth: MediaPipe FaceMesh (the model ships in the mediapipe wheel), run once per still, mapped to the 72 points of
 genlm's face template; every frame's landmarks go through the same geometric warp as its pixels.
@@ -148,7 +149,7 @@ class Still:
 
 def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generator, paint: dict | None,
             distract: float, colors: str = "single"):
-    "n frames of smooth random motion of one still, made at canvas resolution, written at `size`: frames (uint8 RGB),\n    landmarks (n, 72, 2) in canvas pixels, paint alphas at `size` (uint8, None when unpainted)."
+    "n frames of smooth random motion of one still, made at canvas resolution, written at `size`: frames (uint8 RGB),\n    landmarks (n, 72, 2) in canvas pixels, (paint alpha, paint contrast) at `size` (uint8, None when unpainted)."
     c = canvas
     rot = np.deg2rad(_smooth_track(rng, n, -15, 15, 4))
     lsc = _smooth_track(rng, n, np.log(0.87), np.log(1.15), 0.04)
@@ -195,24 +196,25 @@ def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generat
             dc = (_paint_color(rng) if colors == "single" else
                   _paint_color(rng, np.array(line_colors[rng.integers(len(line_colors))]) * 255))
             img = _distractor(img, q, rng, dc)
-        a = None
+        a, bare = None, img  # bare: the same frame unpainted, to measure what of the paint shows (no rng drawn for it)
         if paint is not None:
             a, img = _paint(img, q, rng, paint, c)
         # lighting: gain, gamma, white balance, a directional gradient
         g = 1 + grad[i] * (n01(xx) * np.cos(gang[i]) + n01(yy) * np.sin(gang[i])) / 1.4
-        img = np.clip(np.clip(img, 0, 1) ** gamma[i] * gain[i] * wb * g[..., None], 0, 1)
+        light = lambda x: np.clip(np.clip(x, 0, 1) ** gamma[i] * gain[i] * wb * g[..., None], 0, 1)  # noqa: E731
+        img, bare = light(img), light(bare)
         # blur: mostly mild gaussian, sometimes stronger, sometimes motion blur
         r = rng.random()
         sig = rng.uniform(0, 1.0) if r < 0.75 else rng.uniform(1.0, 2.2)
-        if sig > 0.3: img = cv2.GaussianBlur(img, (0, 0), sig)
+        if sig > 0.3: img, bare = (cv2.GaussianBlur(x, (0, 0), sig) for x in (img, bare))
         if rng.random() < 0.1:
             k = np.zeros((9, 9), np.float32); ln = rng.integers(3, 8); ang = rng.uniform(0, np.pi)
             cv2.line(k, (int(4 - ln / 2 * np.cos(ang)), int(4 - ln / 2 * np.sin(ang))),
                      (int(4 + ln / 2 * np.cos(ang)), int(4 + ln / 2 * np.sin(ang))), 1.0, 1, cv2.LINE_AA)
-            img = cv2.filter2D(img, -1, k / k.sum())
+            img, bare = (cv2.filter2D(x, -1, k / k.sum()) for x in (img, bare))
         frames.append(finish(img, size, rng)); pts.append(q)
-        alphas.append(None if a is None else
-                      np.clip(cv2.resize(a, (size, size), interpolation=cv2.INTER_AREA) * 255 + 0.5, 0, 255).astype(np.uint8))
+        u8 = lambda x: np.clip(cv2.resize(x, (size, size), interpolation=cv2.INTER_AREA) * 255 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731
+        alphas.append(None if a is None else (u8(a), u8(np.abs(img - bare).max(-1))))  # alpha, contrast the paint makes
     return frames, np.array(pts, np.float32), alphas
 
 
@@ -455,7 +457,8 @@ def main(argv=None):
         gt[f"{name}_identity"] = np.asarray(ids, np.int16)
         gt[f"{name}_clip"] = np.asarray(clips, np.int16)
         if name == "marked":
-            np.savez_compressed(out / "paint_truth.npz", alpha=np.array(alphas, np.uint8))
+            np.savez_compressed(out / "paint_truth.npz", alpha=np.array([x[0] for x in alphas], np.uint8),
+                                visible=np.array([x[1] for x in alphas], np.uint8))
     if a.video:
         vid = max(range(k), key=lambda i: stills[i].row["iod_px"])  # the largest face in its source
         im, pts, _, ids, _ = make_set(stills, a.video, a.video, canvas, size, a.seed, 4, distract=0.0, ident_order=[vid])

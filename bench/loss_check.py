@@ -12,7 +12,9 @@ every candidate (one draw, as before the eighth session, is noisier than the los
 
 The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 min for the drawn one).
 
-The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md.
+The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md; with the
+development set's `visible` (bench/devset.py) a row also leaves out shifts of lines whose paint does not show at the
+training size. `--reach full` keeps the maps at the frames' own size (render and compare modes only).
 """
 import argparse
 from pathlib import Path
@@ -42,10 +44,12 @@ def main():
     a = ap.parse_args()
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
     m, P = run_paint(a.run, files, a.data if a.refit else None, a.reach)  # P: (n, C, S, S) in [0, 1]
-    S = P.shape[-1]
-    alpha = np.load(a.data / "paint_truth.npz")["alpha"][:len(files)]
+    S, full = m.cfg.size, P.shape[-1]  # the training size; the maps' (larger with --reach full)
+    if full != S: print(f"maps at {full}² (render and compare only; recall and precision on their {S}² area mean)")
+    truth_npz = np.load(a.data / "paint_truth.npz")
+    alpha = truth_npz["alpha"][:len(files)]
     strong, thin, near = true_paint(alpha, S)
-    r, rt, p = recall_precision((P > 0.5).any(1), strong, thin, near)
+    r, rt, p = recall_precision((F.avg_pool2d(P, full // S) > 0.5).any(1), strong, thin, near)
     whose = "refitted" if a.refit else "the run's"
     print(f"# {a.data}, {len(files)} marked frames at {S}² (run {a.run}, finder {whose}, "
           f"{a.draws} draws, maps: {a.reach}); one map per colour: {bool(m.paint_by_color)}")
@@ -60,7 +64,10 @@ def main():
     gi = np.clip(np.round(gt["marked"][:len(files)]).astype(int), 0, src - 1)
     on = amax[np.arange(len(files))[:, None], gi[..., 1], gi[..., 0]] >= 0.3
     painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
-    T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // S)  # the true paint at S: one map
+    showing = painted & _showing(truth_npz, gt["marked"][:len(files)], src, S, t) if "visible" in truth_npz.files else painted
+    print(f"{100 * (~showing).any(1).mean():.0f}% of frames have a line whose paint does not show at {S}² "
+          f"(contrast < {SHOWS} at half its points or more)")
+    T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // full)  # the true paint as P: one map
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
     modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
              "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3),
@@ -81,9 +88,10 @@ def main():
             T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, alone))
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
-        saved.update({f"{mode}/found": found, f"{mode}/true": true, "names": np.array(names), "painted": painted})
+        saved.update({f"{mode}/found": found, f"{mode}/true": true, "names": np.array(names), "painted": painted,
+                      "showing": showing})
         print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
-        rows_f, rows_t = _checks(found, names, t, painted), _checks(true, names, t, painted)
+        rows_f, rows_t = _checks(found, names, t, painted, showing), _checks(true, names, t, painted, showing)
         for k in rows_f: print(f"| {k} | {rows_f[k]:.1f} | {rows_t[k]:.1f} |")
         wins = (found[:, 1:] <= found[:, :1]).mean(0)  # how often each candidate scores at least the truth's
         print("most often at least as good as the truth (paint found): " +
@@ -93,17 +101,30 @@ def main():
     if a.save: np.savez(a.save, **saved)
 
 
-def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray) -> dict[str, float]:
-    "% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted; the global ones; the run's answer."
-    drop = np.zeros_like(S_, bool)
+SHOWS = 0.1  # paint shows at the training size where it changes a pixel's colour by this much (largest channel, 0–1)
+
+
+def _showing(truth_npz, gt_px: np.ndarray, src: int, S: int, t) -> np.ndarray:
+    "(n, lines): lines whose paint shows at the training size: contrast ≥ SHOWS within 1 px of half their points or more."
+    v = torch.from_numpy(truth_npz["visible"][:len(gt_px)]).float()[:, None] / 255
+    v = F.max_pool2d(F.avg_pool2d(v, src // S), 3, 1, 1)[:, 0].numpy()
+    gi = np.clip(np.floor((gt_px + 0.5) * S / src).astype(int), 0, S - 1)  # source pixel centres at integers
+    on = v[np.arange(len(gt_px))[:, None], gi[..., 1], gi[..., 0]] >= SHOWS
+    return np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)
+
+
+def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: np.ndarray) -> dict[str, float]:
+    "% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted (or whose paint does not show); the global ones; the run's answer."
+    drop, hide = np.zeros_like(S_, bool), np.zeros_like(S_, bool)
     for j, nm in enumerate(names):
         for li, ln in enumerate(t.lines):
-            if nm.startswith(ln.name + "+"): drop[:, j] = ~painted[:, li]
+            if nm.startswith(ln.name + "+"): drop[:, j], hide[:, j] = ~painted[:, li], ~showing[:, li]
     glob = [j for j, nm in enumerate(names) if j > 0 and "px" not in nm and "answer" not in nm]
     two = np.broadcast_to(np.array([nm.endswith("+2px") for nm in names]), S_.shape)
     rows = {"truth strictly best": (S_[:, 1:] > S_[:, :1]).all(1),
             "… shifts of lines the set left unpainted left out": (np.where(drop, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
-            "… and 2-px shifts left out (4 px and all the rest kept)": (np.where(drop | two, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
+            "… and shifts of lines whose paint does not show at the training size": (np.where(hide, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
+            "… shifts of unpainted lines and 2-px shifts left out (4 px and all the rest kept)": (np.where(drop | two, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "beats the template and every similarity perturbation": (S_[:, glob] > S_[:, :1]).all(1),
             "beats the run's own answer": S_[:, -1] > S_[:, 0]}
     return {k: 100 * float(v.mean()) for k, v in rows.items()}

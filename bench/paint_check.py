@@ -59,7 +59,8 @@ def true_paint(alpha: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor
 def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reach: str = "spread") -> tuple["GenLM", torch.Tensor]:
     """A run's model (its best checkpoint) and its finder's paint maps on `files` at the run's size, (n, C, S, S) in [0, 1];
     `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would;
-    `reach`: "spread" (the library's `paint_maps`), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize)."""
+    `reach`: "spread" (the library's `paint_maps`), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize),
+    "full" (the frame's own size)."""
     from genlm.config import read_best
     from genlm.data import paint_maps
     from genlm.model import GenLM
@@ -73,7 +74,8 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
 
 def reach_maps(src, S: int, finder, reach: str = "area") -> tuple[list[str], torch.Tensor]:
     """`genlm.data.paint_maps` with another reach to the training size S (square frames): "block" (k×k max), "area" (k×k mean),
-    "spread3" (3² max at full size, then resized); ids and (n, C, S, S) uint8."""
+    "spread3" (3² max at full size, then resized), "full" (kept at k·S, the frame's own size: for render and compare only);
+    ids and (n, C, S, S) uint8 ((n, C, kS, kS) for "full")."""
     from genlm.data import iter_frames, to_square
     ids, out = [], []
     for fid, frame in iter_frames(src):
@@ -82,7 +84,8 @@ def reach_maps(src, S: int, finder, reach: str = "area") -> tuple[list[str], tor
         if reach == "spread3": p, k = F.max_pool2d(p[None], 3, 1, 1)[0], 1
         p = np.round(np.clip(p.numpy(), 0, 1) * 255).astype(np.uint8)
         p = torch.from_numpy(np.stack([to_square(c, k * S)[0] for c in p])).float()[None]
-        ids.append(fid); out.append((F.max_pool2d(p, k) if reach == "block" else F.avg_pool2d(p, k))[0].round().byte())
+        pool = {"block": F.max_pool2d, "full": lambda x, k: x}.get(reach, F.avg_pool2d)
+        ids.append(fid); out.append(pool(p, k)[0].round().byte())
     return ids, torch.stack(out)
 
 

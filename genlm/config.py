@@ -73,7 +73,8 @@ class Config:
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)
     renderer: Backend = "torch"  # renderer backend: "torch" or "pytorch3d"
     learn_paint: bool = False  # make the renderer's paint colour, width and softness learnable (trained with G)
-    augment: Augment = "auto"  # light colour/affine augmentation of both sets: "auto" (when a set has under 1000 frames), "on" or "off"
+    augment: Augment = "auto"  # colour/affine augmentation of both sets: "auto" (when a set has under 1000 frames), "on" or "off"
+    warp: float = 12.0  # its warp: rotation up to ±warp°, zoom 1 ± warp/100, shift up to warp/200 of the frame (genlm; 4 before 2026-12-06)
     holdout: int = 32  # marked frames held out of training for the label-free score (at most a fifth; 0: none)
     precision: Precision = "auto"  # training arithmetic: "auto" (bf16 autocast on a GPU, float32 on the CPU), "bf16" or "fp32"
     seed: int = 0  # seeds the weights and the batches
@@ -88,6 +89,7 @@ class Config:
         if self.size % 4 or self.size < 16: raise ValueError(f"size: expected a multiple of 4, 16 or more, got {self.size}")
         for name in ("batch", "steps"):
             if getattr(self, name) < 1: raise ValueError(f"{name}: expected at least 1, got {getattr(self, name)}")
+        if not 0 <= self.warp <= 45: raise ValueError(f"warp: expected 0 to 45 (degrees of rotation), got {self.warp}")
         return self
 
     def augments(self, frames: int) -> bool:
@@ -208,6 +210,7 @@ def _config_from(d: dict) -> Config:
     if isinstance(d.get("augment"), bool): d["augment"] = "on" if d["augment"] else "off"  # saved before "auto"
     d.setdefault("paint_finder", "colour")  # runs saved before the residual finder found paint by colour
     d.setdefault("finder_net", "narrow")  # runs saved before the drawn finder's field was widened
+    d.setdefault("warp", 4.0)  # runs saved before the augmentation's warp was widened
     return Config(**{k: v for k, v in d.items() if k in DEFAULTS})
 
 def read_checkpoint(path: Path | str) -> Checkpoint:

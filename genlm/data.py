@@ -24,9 +24,9 @@ from tqdm.auto import tqdm
 from .template import atomic_write
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'list_sources', 'Crop', 'to_square', 'iter_frames', 'video_fps', 'FrameSet', 'load_frames',
-           'iter_squares', 'as_frames', 'memory_frames', 'paint_maps', 'with_paint', 'to_float', 'to_uint8', 'augment',
-           'UnpairedSampler']
+__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'WARP', 'list_sources', 'Crop', 'to_square', 'iter_frames', 'video_fps', 'FrameSet',
+           'load_frames', 'iter_squares', 'as_frames', 'memory_frames', 'paint_maps', 'with_paint', 'to_float',
+           'to_uint8', 'augment', 'UnpairedSampler']
 
 # %% ../nbs/03_data.ipynb #f6a7006f
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
@@ -395,16 +395,16 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
 
 # %% ../nbs/03_data.ipynb #4be80a21
+WARP = 12.0  # the augmentation's warp: rotation up to ±12°, zoom 1 ± 0.12, shift up to 6 % of the frame
+
 def augment(
     x: torch.Tensor,  # images (B, 3, H, W), float in [−1, 1]
     generator: torch.Generator,  # CPU generator that draws the parameters
     jitter: float = 0.15,  # brightness, contrast and saturation factors in 1 ± jitter
-    shift: float = 0.03,  # translation, as a fraction of the image size
-    scale: float = 0.04,  # zoom in 1 ± scale
-    degrees: float = 4.0,  # rotation in ± degrees
+    warp: float = WARP,  # rotation up to ± warp degrees, zoom 1 ± warp/100, shift up to warp/200 of the image size
     paint: torch.Tensor | None = None,  # paint maps (B, C, H, W) to move with the images (no colour jitter)
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-    "Colour jitter and a small random affine warp per image; keeps shape and range. With `paint`: (images, paint), warped alike."
+    "Colour jitter and a random affine warp per image; keeps shape and range. With `paint`: (images, paint), warped alike."
     B = x.shape[0]
     u = lambda *s: (torch.rand(*s, generator=generator) * 2 - 1).to(x.device, x.dtype)  # uniform in [−1, 1]
     f = 1 + jitter * u(3, B, 1, 1, 1)  # (3, B, 1, 1, 1): brightness, contrast, saturation
@@ -412,9 +412,9 @@ def augment(
     y = (y - y.mean((1, 2, 3), keepdim=True)) * f[1] + y.mean((1, 2, 3), keepdim=True)
     grey = y.mean(1, keepdim=True)
     y = ((y - grey) * f[2] + grey).clamp(0, 2) - 1
-    a, s = u(B) * degrees * torch.pi / 180, 1 + scale * u(B)
+    a, s = u(B) * warp * torch.pi / 180, 1 + warp / 100 * u(B)
     cos, sin = torch.cos(a) / s, torch.sin(a) / s
-    theta = torch.stack([torch.stack([cos, -sin, 2 * shift * u(B)], -1), torch.stack([sin, cos, 2 * shift * u(B)], -1)], 1)  # (B, 2, 3)
+    theta = torch.stack([torch.stack([cos, -sin, warp / 100 * u(B)], -1), torch.stack([sin, cos, warp / 100 * u(B)], -1)], 1)  # (B, 2, 3); ±1 spans the image
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     y = F.grid_sample(y, grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp_(-1, 1)
     if paint is None: return y
@@ -423,9 +423,10 @@ def augment(
 # %% ../nbs/03_data.ipynb #f2c2c174
 class UnpairedSampler:
     "Random unpaired batches (M, U) from a marked and an unmarked FrameSet, float in [−1, 1] on `device`."
-    def __init__(self, marked: FrameSet, unmarked: FrameSet, batch: int, seed: int = 0, augment: bool = True, device="cpu"):
+    def __init__(self, marked: FrameSet, unmarked: FrameSet, batch: int, seed: int = 0, augment: bool = True, device="cpu",
+                 warp: float = WARP):  # the augmentation's warp (`augment`)
         if marked.size != unmarked.size: raise ValueError(f"marked frames are {marked.size}², unmarked {unmarked.size}²: load both at one size")
-        self.sets, self.batch, self.augment, self.device = (marked, unmarked), batch, augment, torch.device(device)
+        self.sets, self.batch, self.augment, self.device, self.warp = (marked, unmarked), batch, augment, torch.device(device), warp
         self.g = torch.Generator().manual_seed(seed)
         self.order, self.pos = [torch.empty(0, dtype=torch.long)] * 2, [0, 0]
 
@@ -449,7 +450,7 @@ class UnpairedSampler:
         x = to_float(self._take(fs.frames, idx))
         p = None if fs.paint is None else torch.as_tensor(self._take(fs.paint, idx)).float() / 255  # (B, C, S, S) in [0, 1]
         if not self.augment: return x, p
-        return augment(x, self.g, paint=p) if p is not None else (augment(x, self.g), None)
+        return augment(x, self.g, warp=self.warp, paint=p) if p is not None else (augment(x, self.g, warp=self.warp), None)
 
     def sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         "One batch of marked and one of unmarked frames, (B, 3, S, S) each, and the marked frames' paint maps (B, C, S, S) or None."

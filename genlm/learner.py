@@ -128,7 +128,8 @@ class Learner:
     def show_batch(self, n: int = 4):
         "A matplotlib figure of `n` marked frames, their paint mask and `n` unmarked frames."
         from matplotlib.figure import Figure
-        M, U, P = UnpairedSampler(self.M, self.U, n, seed=self.cfg.seed + 1, augment=self.trainer.sampler.augment).sample()
+        M, U, P = UnpairedSampler(self.M, self.U, n, seed=self.cfg.seed + 1, augment=self.trainer.sampler.augment,
+                                  warp=self.trainer.sampler.warp).sample()
         if P is None: P = self.model.find_paint(M.to(self.trainer.device)).float().cpu()  # (n, C, H, W) found by colour
         colors = self.model.colors.cpu() if P.shape[1] == len(self.model.colors) else torch.ones(1, 3)  # one map for all: white
         painted = (P[..., None] * colors[None, :, None, None, :]).amax(1)  # (n, H, W, 3), each colour's paint in its colour

@@ -309,7 +309,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
         set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model, device=dev))
         M = with_paint(M, *cached_paint_maps(marked, cfg.size, model.finder(dev), run / "cache" / "paint.npz"))
     M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
-    sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augments(min(len(M), len(U))), device=dev)
+    sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augments(min(len(M), len(U))), device=dev, warp=cfg.warp)
     tr = Trainer(model, sampler, run, callbacks, dev, **(trainer_args or {}))
     if len(held): tr.callbacks.append(LabelFreeScore(held.frames, tr.val_every, held.paint))
     if resuming: tr.resume(ck)

@@ -49,8 +49,20 @@ def warped_labels(y: torch.Tensor, g: torch.Generator, warp: float) -> torch.Ten
     return torch.linalg.solve(A[:, None], p[..., None])[..., 0]
 
 
+def check_warped_labels(warp: float = 12.0) -> None:
+    "Refuse to train if `warped_labels` no longer follows `augment`'s draws: a dot must land where its point goes."
+    x, pt = -torch.ones(1, 3, 64, 64), torch.tensor([[[20.0, 30.0]]])
+    x[..., 29:32, 19:22] = 1
+    g = torch.Generator().manual_seed(3)
+    y, m = warped_labels(from_pixels(pt, (64, 64)), _clone(g), warp), (augment(x, g, jitter=0, warp=warp)[0, 0] + 1).clamp_min(0)
+    r, c = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    dot = torch.stack([(m * c).sum(), (m * r).sum()]) / m.sum()
+    if (dot - ((y[0, 0] + 1) * 32 - 0.5)).norm() > 0.5: raise RuntimeError("warped_labels no longer matches genlm.data.augment")
+
+
 def train_supervised(data: Path, steps: int, preset: str = "cpu", warp: float = 0) -> tuple[LandmarkNet, Config, Template]:
     "A supervised L_delta (L1 to the unmarked frames' ground truth), its config and template; warp > 0: augmented as training is."
+    if warp > 0: check_warped_labels(warp)
     cfg, t = make_config(preset), get_template("face")
     gt = np.load(data / "gt.npz")
     U = load_frames(data / "unmarked", cfg.size, progress=False)

@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
+from .data import WARP
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
@@ -74,7 +75,7 @@ class Config:
     renderer: Backend = "torch"  # renderer backend: "torch" or "pytorch3d"
     learn_paint: bool = False  # make the renderer's paint colour, width and softness learnable (trained with G)
     augment: Augment = "auto"  # colour/affine augmentation of both sets: "auto" (when a set has under 1000 frames), "on" or "off"
-    warp: float = 12.0  # its warp: rotation up to ±warp°, zoom 1 ± warp/100, shift up to warp/200 of the frame (genlm; 4 before 2026-12-06)
+    warp: float = WARP  # its warp: rotation up to ±warp°, zoom 1 ± warp/100, shift up to warp/200 of the frame (genlm; 4 before 2026-12-06)
     holdout: int = 32  # marked frames held out of training for the label-free score (at most a fifth; 0: none)
     precision: Precision = "auto"  # training arithmetic: "auto" (bf16 autocast on a GPU, float32 on the CPU), "bf16" or "fp32"
     seed: int = 0  # seeds the weights and the batches

@@ -4,7 +4,7 @@ false paint on unmarked frames (glasses rims, wrinkles, blue backgrounds), which
 Writes a copy of RUN whose finder is the new one (the rest of the model unchanged), for bench/finder_rp.py and
 bench/loss_check.py.
 
-    python bench/finder_hard.py RUN OUT [--hard 1.0] [--data runs/devset] [--steps RUN's finder_steps]
+    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--data runs/devset] [--steps RUN's finder_steps]
 """
 import argparse
 import shutil
@@ -21,14 +21,18 @@ from genlm.model import GenLM
 from genlm.train import _spread
 
 
-def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float) -> torch.nn.Module:
-    "`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0: the library's)."
+def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float, band: bool = False) -> torch.nn.Module:
+    """`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0, band False: the library's); band: the strokes'
+    faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted."""
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     feats, labels = [], []
     for f in cuts:
         img, a = draw_strokes(f, colors, rng)
         x = _chw(img)
-        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None])
+        feats.append(stroke_features(x, thin_residual(x)).half())
+        t = torch.from_numpy(a)[None, None]
+        edge = (F.max_pool2d((t > 0.02).float(), 3, 1, 1) > 0) & (t < 0.25)
+        labels.append(torch.where(edge & band, torch.tensor(0.5), (t >= 0.25).float()))  # 0.5: ignored
     feats, labels, c = torch.cat(feats), torch.cat(labels).float(), min(f.shape[0] for f in cuts)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
@@ -38,11 +42,12 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
         i = torch.randint(0, len(feats), (16,), generator=g)
         r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
         y = labels[i, :, r:r + s, q:q + s]
-        bce = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last)), y, reduction="none")
-        loss = bce.mean()
+        keep = (y != 0.5).float()
+        bce = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last)), y.round(), reduction="none")
+        loss = (bce * keep).sum() / keep.sum().clamp_min(1)
         if hard > 0:
             neg = bce[y == 0]
-            k = max(1, min(len(neg), int(y.sum())))
+            k = max(1, min(len(neg), int((y == 1).sum())))
             loss = loss + hard * neg.topk(k).values.mean()
         opt.zero_grad(); loss.backward(); opt.step()
     return net.eval().requires_grad_(False)
@@ -55,6 +60,7 @@ def main():
     ap.add_argument("--hard", type=float, default=1.0)
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--band", action="store_true", help="leave the strokes' faint edges out of the loss")
     a = ap.parse_args()
     ck = read_best(a.run)
     m = GenLM.from_checkpoint(ck).eval()
@@ -62,7 +68,7 @@ def main():
     rng = np.random.default_rng(cfg.seed)
     cuts = _spread(a.data / "unmarked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
     colors = m.finder().found
-    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard)
+    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band)
     m.paint_net.load_state_dict(net.state_dict())
     a.out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(a.out, cfg, ck.template, {"model." + k: v for k, v in m.state_dict().items()}, ck.step)

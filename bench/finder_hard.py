@@ -4,7 +4,7 @@ false paint on unmarked frames (glasses rims, wrinkles, blue backgrounds), which
 Writes a copy of RUN whose finder is the new one (the rest of the model unchanged), for bench/finder_rp.py and
 bench/loss_check.py.
 
-    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--data runs/devset] [--steps RUN's finder_steps]
+    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--decay] [--data runs/devset] [--steps RUN's finder_steps]
 """
 import argparse
 import shutil
@@ -21,9 +21,11 @@ from genlm.model import GenLM
 from genlm.train import _spread
 
 
-def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float, band: bool = False) -> torch.nn.Module:
+def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float, band: bool = False,
+             decay: bool = False) -> torch.nn.Module:
     """`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0, band False: the library's); band: the strokes'
-    faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted."""
+    faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted;
+    decay: the learning rate falls to 0 along a cosine instead of staying at 3e-3."""
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     feats, labels = [], []
     for f in cuts:
@@ -38,6 +40,7 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
         torch.manual_seed(seed)
         net = stroke_net(field).to(memory_format=torch.channels_last)
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if decay else None
     for _ in tqdm(range(steps), desc="learning the paint", unit="step"):
         i = torch.randint(0, len(feats), (16,), generator=g)
         r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
@@ -50,6 +53,7 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
             k = max(1, min(len(neg), int((y == 1).sum())))
             loss = loss + hard * neg.topk(k).values.mean()
         opt.zero_grad(); loss.backward(); opt.step()
+        if sched: sched.step()
     return net.eval().requires_grad_(False)
 
 
@@ -61,6 +65,7 @@ def main():
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--band", action="store_true", help="leave the strokes' faint edges out of the loss")
+    ap.add_argument("--decay", action="store_true", help="cosine decay of the learning rate to 0")
     a = ap.parse_args()
     ck = read_best(a.run)
     m = GenLM.from_checkpoint(ck).eval()
@@ -68,11 +73,11 @@ def main():
     rng = np.random.default_rng(cfg.seed)
     cuts = _spread(a.data / "unmarked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
     colors = m.finder().found
-    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band)
+    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band, a.decay)
     m.paint_net.load_state_dict(net.state_dict())
     a.out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(a.out, cfg, ck.template, {"model." + k: v for k, v in m.state_dict().items()}, ck.step)
-    print(f"{a.out}: the run's model with a finder taught with hard negatives × {a.hard} ({a.steps or cfg.finder_steps} steps)")
+    print(f"{a.out}: the run's model with a finder taught with hard negatives × {a.hard} ({a.steps or cfg.finder_steps} steps{', decayed' if a.decay else ''})")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ class Config:
     lambda_render: float = 0.0  # > 0: add this × render and compare, 1 − cosine of the lines drawn and the paint, both blurred (genlm)
     render_sigma: float = 1.0  # its finer blur in training pixels; the coarser is 3σ (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames; the cpu128 preset's) or "colour" (each line's colour within paint_tol)
-    finder_steps: int = 2000  # training steps of the drawn-stroke finder (paint_finder="drawn")
+    finder_steps: int = 4000  # training steps of the drawn-stroke finder (paint_finder="drawn"; 2000 before 2026-12-06)
     finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)

@@ -4,7 +4,7 @@ false paint on unmarked frames (glasses rims, wrinkles, blue backgrounds), which
 Writes a copy of RUN whose finder is the new one (the rest of the model unchanged), for bench/finder_rp.py and
 bench/loss_check.py.
 
-    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--decay] [--data runs/devset] [--steps RUN's finder_steps]
+    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--decay] [--features 0.5] [--data runs/devset] [--steps RUN's finder_steps]
 """
 import argparse
 import shutil
@@ -16,20 +16,55 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from genlm.config import read_best, save_checkpoint
-from genlm.losses import STROKE_CROP, STROKE_FRAMES, _chw, draw_strokes, random_crop, stroke_features, stroke_net, thin_residual
+import io
+
+from PIL import Image, ImageDraw
+
+from genlm.losses import (STROKE_ALPHA, STROKE_CROP, STROKE_FRAMES, STROKE_SHADE, STROKE_WIDTHS, _chw, draw_strokes, random_crop,
+                          stroke_features, stroke_net, thin_residual)
 from genlm.model import GenLM
 from genlm.train import _spread
 
 
+def draw_on_features(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, share: float = 0.5, ss: int = 4
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """`genlm.losses.draw_strokes`, but a `share` of the strokes are short curves (20–60 px) that start where the image has
+    structure (a point drawn ∝ its 5²-blurred gradient magnitude): brows, eyes, lips, hair, as painted lines are."""
+    h, w = img.shape[:2]
+    g = np.abs(np.diff(img.astype(np.float32).mean(2), axis=0, append=0)) + np.abs(np.diff(img.astype(np.float32).mean(2), axis=1, append=0))
+    g = np.asarray(Image.fromarray(g).resize((w // 5 or 1, h // 5 or 1), Image.BOX).resize((w, h), Image.BILINEAR), np.float64).ravel() + 1e-3
+    g /= g.sum()
+    out, alpha = img.astype(np.float32), np.zeros((h, w, 1), np.float32)
+    t = np.linspace(0, 1, 40)[:, None]
+    for _ in range(rng.integers(3, 9)):
+        canvas = Image.new("L", (w * ss, h * ss), 0)
+        if rng.uniform() < share:
+            i = rng.choice(h * w, p=g); p0 = np.array([i % w, i // w], np.float64)
+            ang, L = rng.uniform(0, 2 * np.pi), rng.uniform(20, 60)
+            p2 = p0 + L * np.array([np.cos(ang), np.sin(ang)]); p1 = (p0 + p2) / 2 + rng.normal(0, L / 4, 2)
+            p0, p1, p2 = (np.clip(q, 0, [w - 1, h - 1]) * ss for q in (p0, p1, p2))
+        else: p0, p1, p2 = rng.uniform(0.1, 0.9, (3, 2)) * (w * ss, h * ss)
+        curve = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t ** 2 * p2
+        ImageDraw.Draw(canvas).line([tuple(q) for q in curve], fill=int(255 * rng.uniform(*STROKE_ALPHA)),
+                                    width=max(1, round(rng.uniform(*STROKE_WIDTHS) * ss)))
+        a = np.asarray(canvas.resize((w, h), Image.BOX), np.float32)[..., None] / 255
+        c = np.clip(colors[rng.integers(len(colors))] * rng.uniform(*STROKE_SHADE) + rng.normal(0, 12, 3), 0, 255)
+        out, alpha = out * (1 - a) + c * a, 1 - (1 - alpha) * (1 - a)
+    buf = io.BytesIO()
+    Image.fromarray(out.round().astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 96)))
+    return np.asarray(Image.open(buf).convert("RGB")), alpha[..., 0]
+
+
 def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float, band: bool = False,
-             decay: bool = False) -> torch.nn.Module:
+             decay: bool = False, features: float = 0.0) -> torch.nn.Module:
     """`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0, band False: the library's); band: the strokes'
     faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted;
-    decay: the learning rate falls to 0 along a cosine instead of staying at 3e-3."""
+    decay: the learning rate falls to 0 along a cosine instead of staying at 3e-3; features: the share of strokes drawn
+    on the image's structure (`draw_on_features`)."""
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     feats, labels = [], []
     for f in cuts:
-        img, a = draw_strokes(f, colors, rng)
+        img, a = draw_on_features(f, colors, rng, features) if features > 0 else draw_strokes(f, colors, rng)
         x = _chw(img)
         feats.append(stroke_features(x, thin_residual(x)).half())
         t = torch.from_numpy(a)[None, None]
@@ -66,6 +101,7 @@ def main():
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--band", action="store_true", help="leave the strokes' faint edges out of the loss")
     ap.add_argument("--decay", action="store_true", help="cosine decay of the learning rate to 0")
+    ap.add_argument("--features", type=float, default=0.0, help="share of strokes drawn on the image's structure")
     a = ap.parse_args()
     ck = read_best(a.run)
     m = GenLM.from_checkpoint(ck).eval()
@@ -73,11 +109,11 @@ def main():
     rng = np.random.default_rng(cfg.seed)
     cuts = _spread(a.data / "unmarked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
     colors = m.finder().found
-    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band, a.decay)
+    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band, a.decay, a.features)
     m.paint_net.load_state_dict(net.state_dict())
     a.out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(a.out, cfg, ck.template, {"model." + k: v for k, v in m.state_dict().items()}, ck.step)
-    print(f"{a.out}: the run's model with a finder taught with hard negatives × {a.hard} ({a.steps or cfg.finder_steps} steps{', decayed' if a.decay else ''})")
+    print(f"{a.out}: the run's model with a finder taught with hard negatives × {a.hard} ({a.steps or cfg.finder_steps} steps{', decayed' if a.decay else ''}{f', {a.features:.0%} on features' if a.features else ''})")
 
 
 if __name__ == "__main__":

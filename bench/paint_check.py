@@ -56,11 +56,11 @@ def true_paint(alpha: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor
     return strong[:, 0], thin[:, 0], near[:, 0]
 
 
-def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reach: str = "spread") -> tuple["GenLM", torch.Tensor]:
+def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reach: str = "spread", tta: int = 1) -> tuple["GenLM", torch.Tensor]:
     """A run's model (its best checkpoint) and its finder's paint maps on `files` at the run's size, (n, C, S, S) in [0, 1];
     `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would;
     `reach`: "spread" (the library's `paint_maps`), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize),
-    "full" (the frame's own size)."""
+    "full" (the frame's own size); `tta` > 1: the finder averaged over that many symmetries (bench/finder_rp.py's `Symmetric`)."""
     from genlm.config import read_best
     from genlm.data import paint_maps
     from genlm.model import GenLM
@@ -68,8 +68,12 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
     ck = read_best(run)
     m = GenLM.from_checkpoint(ck).eval()
     if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))
-    if reach == "spread": return m, paint_maps(files, ck.config.size, m.finder())[1].float() / 255
-    return m, reach_maps(files, ck.config.size, m.finder(), reach)[1].float() / 255
+    finder = m.finder()
+    if tta > 1:
+        from finder_rp import Symmetric
+        finder = Symmetric(finder, tta)
+    if reach == "spread": return m, paint_maps(files, ck.config.size, finder)[1].float() / 255
+    return m, reach_maps(files, ck.config.size, finder, reach)[1].float() / 255
 
 
 def reach_maps(src, S: int, finder, reach: str = "area") -> tuple[list[str], torch.Tensor]:

@@ -1,10 +1,10 @@
 """Training-step speed: genlm's full step against a standard CycleGAN step, measured in the same run.
 
-The reference is CycleGAN's step at the same size, batch and widths: two ResNet generators (G_A, G_B), two
+The reference is CycleGAN's step at the same size, batch, widths and arithmetic (genlm's `precision`): two ResNet generators (G_A, G_B), two
 PatchGANs, LSGAN + cycle (λ=10) + identity losses, generators then discriminators. genlm replaces the second
 generator by L_delta and the renderer. Prints ms/step, images/s (2 × batch images a step) and the ratio.
 
-    python bench/train_step.py [--preset cpu|paper] [--batch B] [--steps 30] [--device cpu|cuda] [--compile] [--set KEY=VALUE]
+    python bench/train_step.py [--preset cpu|paper] [--batch B] [--steps 30] [--device cpu|cuda] [--compile] [--finder] [--set KEY=VALUE]
 
 genlm's step is the one users run: `make_trainer` on 64 random frames a domain (its `UnpairedSampler` included).
 """
@@ -24,17 +24,17 @@ from genlm.train import make_trainer
 
 class CycleGANStep:
     "The reference: one optimisation step of CycleGAN (Zhu et al.), same widths as the genlm config."
-    def __init__(self, cfg, device):
+    def __init__(self, cfg, device, bf16: bool):
         mk_g = lambda: init_conv_weights(resnet_generator(cfg.ngf, cfg.n_blocks)).to(device)
         mk_d = lambda: init_conv_weights(patch_discriminator(cfg.ndf, cfg.d_layers)).to(device)
         self.G_A, self.G_B, self.D_A, self.D_B = mk_g(), mk_g(), mk_d(), mk_d()
         fused = device.type == "cuda"
         self.opt_g = torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()), cfg.lr, betas=(0.5, 0.999), fused=fused)
         self.opt_d = torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()), cfg.lr, betas=(0.5, 0.999), fused=fused)
-        self.device = device
+        self.device, self.bf16 = device, bf16
 
     def __call__(self, A, B):
-        ac = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
+        ac = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)  # genlm's arithmetic
         for d in (self.D_A, self.D_B): d.requires_grad_(False)
         with ac:
             fake_B, fake_A = self.G_A(A), self.G_B(B)
@@ -46,6 +46,22 @@ class CycleGANStep:
         with ac:
             ld = 0.5 * (lsgan(self.D_A(B), True) + lsgan(self.D_A(fake_B.detach()), False)) + 0.5 * (lsgan(self.D_B(A), True) + lsgan(self.D_B(fake_A.detach()), False))
         self.opt_d.zero_grad(set_to_none=True); ld.backward(); self.opt_d.step()
+
+
+def finder_step(device, bf16: bool):
+    "One step of the drawn finder's teaching (`genlm.losses.fit_stroke_net`: 16 crops of 96², the 17 px field) as a callable."
+    import torch.nn.functional as F
+    from genlm.losses import stroke_net
+    net = stroke_net("wide").to(device, memory_format=torch.channels_last)
+    opt = torch.optim.Adam(net.parameters(), 3e-3)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 9, 96, 96, generator=g).to(device).contiguous(memory_format=torch.channels_last)
+    y = (torch.rand(16, 1, 96, 96, generator=g) > 0.9).float().to(device)
+    def step():
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16): logits = net(x)
+        loss = F.binary_cross_entropy_with_logits(logits.float(), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    return step
 
 
 def timed(fn, steps: int, device) -> float:
@@ -64,6 +80,7 @@ def main():
     ap.add_argument("--steps", dest="measured", type=int, default=30, help="steps timed (after 3 warm-up steps); the schedule is the preset's")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--compile", action="store_true", help="torch.compile every network of both steps (times the compilation)")
+    ap.add_argument("--finder", action="store_true", help="also time the drawn finder's teaching step in float32 and in bf16")
     a = ap.parse_args()
     device = torch.device(a.device)
     if device.type == "cuda": torch.backends.cudnn.benchmark = True
@@ -74,7 +91,7 @@ def main():
     M, U = (torch.randint(0, 256, (64, 3, S, S), dtype=torch.uint8, generator=g) for _ in range(2))
     quick = dict(finder_steps=1) if cfg.paint_finder == "drawn" else {}  # the drawn finder is taught once before training: not the step
     tr = make_trainer(M, U, "face", "/tmp/genlm-bench-step", a.preset, device=device, callbacks=[], **quick, **settings)
-    ref = CycleGANStep(cfg, device)
+    ref = CycleGANStep(cfg, device, tr.bf16)
     A, Bb = (to_float(x[:B]).to(device) for x in (M, U))
     if device.type == "cuda":
         A, Bb = A.contiguous(memory_format=torch.channels_last), Bb.contiguous(memory_format=torch.channels_last)
@@ -88,11 +105,15 @@ def main():
     t_gen = timed(tr.train_step, a.measured, device)
     mem = f", peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB" if device.type == "cuda" else ""
     name = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
-    print(f"# preset {a.preset}: {S}², batch {B}, ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}; {name}; torch {torch.__version__}{mem}")
+    print(f"# preset {a.preset}: {S}², batch {B}, ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}; {name}; torch {torch.__version__}; {'bf16 autocast' if tr.bf16 else 'float32'} (precision={cfg.precision}){mem}")
     print("| step | ms/step | images/s |\n|---|---|---|")
     print(f"| CycleGAN (reference) | {t_ref * 1e3:.1f} | {2 * B / t_ref:.0f} |")
     print(f"| genlm | {t_gen * 1e3:.1f} | {2 * B / t_gen:.0f} |")
     print(f"genlm / CycleGAN speed-up: {t_ref / t_gen:.2f}x")
+    if a.finder:
+        t32, t16 = (timed(finder_step(device, b), a.measured, device) for b in (False, True))
+        print(f"the drawn finder's step: {t32 * 1e3:.1f} ms float32, {t16 * 1e3:.1f} ms bf16 autocast ({t32 / t16:.2f}x); "
+              f"the run uses {'bf16' if tr.bf16 else 'float32'}")
 
 
 if __name__ == "__main__":

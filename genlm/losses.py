@@ -264,6 +264,7 @@ def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
 def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = STROKE_CROP, crops: int = STROKE_FRAMES,
                    seed: int = 0, progress: bool = False, field: str = "wide",
                    device: torch.device | str = "cpu",  # where the network learns (the run's device); returned on the CPU
+                   bf16: bool = False,  # learn under bf16 autocast (3.6× faster on a CPU with AMX; the weights stay float32)
                    ) -> nn.Module:
     "`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
@@ -282,7 +283,9 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):
             i = torch.randint(0, len(feats), (16,), generator=g)
             r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
-            loss = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last)), labels[i, :, r:r + s, q:q + s])
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+                logits = net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last))
+            loss = F.binary_cross_entropy_with_logits(logits.float(), labels[i, :, r:r + s, q:q + s])
             opt.zero_grad(); loss.backward(); opt.step()
     return net.cpu().eval().requires_grad_(False)
 

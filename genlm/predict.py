@@ -17,7 +17,7 @@ from scipy.signal import savgol_filter
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from .config import pick_device, read_best
+from .config import native_bf16, pick_device, read_best
 from .data import VIDEO_EXTS, iter_frames, iter_squares, to_float, video_fps
 from .draw import draw_landmarks, image_grid, write_video
 from .nets import LandmarkNet
@@ -69,19 +69,13 @@ def smooth_predictions(p: Predictions, seconds: float = 0.5, fps: float | None =
     return replace(p, points=points)
 
 # %% ../nbs/08_predict.ipynb #dfa7a93e
-def _bf16_ok(device: torch.device) -> bool:
-    "Whether bf16 autocast pays on `device`: CUDA, or a CPU with native bf16 (AVX512-BF16/AMX)."
-    if device.type == "cuda": return True
-    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError): return False
-
 class Landmarker:
     "Predict landmarks with the L_delta of a genlm checkpoint."
     def __init__(self, net: LandmarkNet, template: Template, size: int, device: str | torch.device = "auto",
                  precision: str = "auto"):  # "auto" (bf16 where the hardware has it), "bf16" or "fp32"
         self.device = pick_device(device)
         if precision not in ("auto", "bf16", "fp32"): raise ValueError(f"precision must be auto, bf16 or fp32, got {precision!r}")
-        self.bf16 = precision == "bf16" or (precision == "auto" and _bf16_ok(self.device))
+        self.bf16 = precision == "bf16" or (precision == "auto" and native_bf16(self.device))
         self.net = net.to(self.device).eval().to(memory_format=torch.channels_last)
         if self.device.type == "cuda": torch.backends.cudnn.benchmark = True
         self.template, self.size = template, size

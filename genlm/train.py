@@ -209,8 +209,8 @@ class Trainer:
 
     @property
     def bf16(self) -> bool:
-        "Whether the steps run under bf16 autocast (`precision`; \"auto\" is bf16 on a GPU)."
-        return self.cfg.precision == "bf16" or (self.cfg.precision == "auto" and self.device.type == "cuda")
+        "Whether the steps run under bf16 autocast (`precision`; \"auto\" is bf16 on a GPU or a CPU with native bf16)."
+        return self.cfg.bf16(self.device)
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
@@ -340,7 +340,7 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64, device: torch.device | s
         rng = np.random.default_rng(m.cfg.seed)
         cuts = _spread(unmarked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))  # cut as read: little memory
         finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, crops=len(cuts), seed=m.cfg.seed, progress=True,
-                                    field=m.cfg.finder_net, device=device)
+                                    field=m.cfg.finder_net, device=device, bf16=m.cfg.bf16(device))
     return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:

@@ -22,10 +22,10 @@ from .data import WARP
 from .template import Template, atomic_write, get_template
 
 # %% auto #0
-__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'FinderNet', 'Augment', 'Precision', 'SMALL_SET', 'DEFAULTS', 'IGNORED',
-           'PRESETS', 'DEFAULT_PRESET', 'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'native_bf16', 'Config', 'make_config',
-           'field_help', 'parse_setting', 'add_settings', 'settings_from', 'pick_device', 'Checkpoint',
-           'save_checkpoint', 'read_checkpoint', 'read_best', 'resume_config']
+__all__ = ['Objective', 'Output', 'Backend', 'Finder', 'FinderNet', 'Augment', 'Precision', 'BF16_CPU_SIZE', 'SMALL_SET',
+           'DEFAULTS', 'IGNORED', 'PRESETS', 'DEFAULT_PRESET', 'Device', 'CKPT_WEIGHTS', 'CKPT_META', 'native_bf16',
+           'Config', 'make_config', 'field_help', 'parse_setting', 'add_settings', 'settings_from', 'pick_device',
+           'Checkpoint', 'save_checkpoint', 'read_checkpoint', 'read_best', 'resume_config']
 
 # %% ../nbs/01_config.ipynb #38a1c287
 Objective = Literal["genlm", "paper"]
@@ -43,6 +43,7 @@ def native_bf16(device: torch.device | str) -> bool:
     try: return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except (AttributeError, RuntimeError): return False
 
+BF16_CPU_SIZE = 128  # "auto" trains under bf16 on a CPU with native bf16 from this size (128²: 2× faster runs, same NME; 64²: not measured for accuracy)
 SMALL_SET = 1000  # fewer frames than this in a set: augment="auto" augments (measured: helps at 300 a side, bench/RESULTS.md)
 
 @dataclass
@@ -85,7 +86,7 @@ class Config:
     augment: Augment = "auto"  # colour/affine augmentation of both sets: "auto" (when a set has under 1000 frames), "on" or "off"
     warp: float = WARP  # its warp: rotation up to ±warp°, zoom 1 ± warp/100, shift up to warp/200 of the frame (genlm; 4 before 2026-12-06)
     holdout: int = 32  # marked frames held out of training for the label-free score (at most a fifth; 0: none)
-    precision: Precision = "auto"  # training arithmetic: "auto" (bf16 autocast on a GPU or a CPU with native bf16, else float32; float32 on every CPU before 2026-12-07), "bf16" or "fp32"
+    precision: Precision = "auto"  # training arithmetic: "auto" (bf16 autocast on a GPU, and at 128² or more on a CPU with native bf16; else float32, as on every CPU before 2026-12-07), "bf16" or "fp32"
     seed: int = 0  # seeds the weights and the batches
 
     def check(self) -> "Config":
@@ -102,8 +103,9 @@ class Config:
         return self
 
     def bf16(self, device: torch.device | str) -> bool:
-        "Whether training on `device` runs under bf16 autocast: precision \"bf16\", or \"auto\" where `native_bf16(device)`."
-        return self.precision == "bf16" or (self.precision == "auto" and native_bf16(device))
+        "Whether training on `device` runs under bf16 autocast: precision \"bf16\"; \"auto\" on a GPU, and from `BF16_CPU_SIZE` on a CPU with native bf16."
+        if self.precision != "auto": return self.precision == "bf16"
+        return native_bf16(device) and (torch.device(device).type != "cpu" or self.size >= BF16_CPU_SIZE)
 
     def augments(self, frames: int) -> bool:
         "Whether a run augments its frames, given the smaller set's size (augment='auto': under SMALL_SET frames)."

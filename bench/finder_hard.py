@@ -16,43 +16,28 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from genlm.config import read_best, save_checkpoint
-import io
+from PIL import Image
 
-from PIL import Image, ImageDraw
-
-from genlm.losses import (STROKE_ALPHA, STROKE_CROP, STROKE_FRAMES, STROKE_SHADE, STROKE_WIDTHS, _chw, draw_strokes, random_crop,
-                          stroke_features, stroke_net, thin_residual)
+from genlm.losses import STROKE_CROP, STROKE_FRAMES, _chw, draw_strokes, random_crop, stroke_features, stroke_net, thin_residual
 from genlm.model import GenLM
 from genlm.train import _spread
 
 
-def draw_on_features(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, share: float = 0.5, ss: int = 4
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """`genlm.losses.draw_strokes`, but a `share` of the strokes are short curves (20–60 px) that start where the image has
+def on_features(img: np.ndarray, share: float = 0.5):
+    """A `where` for `genlm.losses.draw_strokes`: a `share` of the curves are short (20–60 px) and start where `img` has
     structure (a point drawn ∝ its 5²-blurred gradient magnitude): brows, eyes, lips, hair, as painted lines are."""
     h, w = img.shape[:2]
-    g = np.abs(np.diff(img.astype(np.float32).mean(2), axis=0, append=0)) + np.abs(np.diff(img.astype(np.float32).mean(2), axis=1, append=0))
+    grey = img.astype(np.float32).mean(2)
+    g = np.abs(np.diff(grey, axis=0, append=0)) + np.abs(np.diff(grey, axis=1, append=0))
     g = np.asarray(Image.fromarray(g).resize((w // 5 or 1, h // 5 or 1), Image.BOX).resize((w, h), Image.BILINEAR), np.float64).ravel() + 1e-3
     g /= g.sum()
-    out, alpha = img.astype(np.float32), np.zeros((h, w, 1), np.float32)
-    t = np.linspace(0, 1, 40)[:, None]
-    for _ in range(rng.integers(3, 9)):
-        canvas = Image.new("L", (w * ss, h * ss), 0)
-        if rng.uniform() < share:
-            i = rng.choice(h * w, p=g); p0 = np.array([i % w, i // w], np.float64)
-            ang, L = rng.uniform(0, 2 * np.pi), rng.uniform(20, 60)
-            p2 = p0 + L * np.array([np.cos(ang), np.sin(ang)]); p1 = (p0 + p2) / 2 + rng.normal(0, L / 4, 2)
-            p0, p1, p2 = (np.clip(q, 0, [w - 1, h - 1]) * ss for q in (p0, p1, p2))
-        else: p0, p1, p2 = rng.uniform(0.1, 0.9, (3, 2)) * (w * ss, h * ss)
-        curve = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t ** 2 * p2
-        ImageDraw.Draw(canvas).line([tuple(q) for q in curve], fill=int(255 * rng.uniform(*STROKE_ALPHA)),
-                                    width=max(1, round(rng.uniform(*STROKE_WIDTHS) * ss)))
-        a = np.asarray(canvas.resize((w, h), Image.BOX), np.float32)[..., None] / 255
-        c = np.clip(colors[rng.integers(len(colors))] * rng.uniform(*STROKE_SHADE) + rng.normal(0, 12, 3), 0, 255)
-        out, alpha = out * (1 - a) + c * a, 1 - (1 - alpha) * (1 - a)
-    buf = io.BytesIO()
-    Image.fromarray(out.round().astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 96)))
-    return np.asarray(Image.open(buf).convert("RGB")), alpha[..., 0]
+    def where(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+        if rng.uniform() >= share: return rng.uniform(0.1, 0.9, (3, 2)) * (w, h)
+        i = rng.choice(h * w, p=g); p0 = np.array([i % w, i // w], np.float64)
+        ang, L = rng.uniform(0, 2 * np.pi), rng.uniform(20, 60)
+        p2 = p0 + L * np.array([np.cos(ang), np.sin(ang)]); p1 = (p0 + p2) / 2 + rng.normal(0, L / 4, 2)
+        return np.clip(np.stack([p0, p1, p2]), 0, [w - 1, h - 1])
+    return where
 
 
 def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float, band: bool = False,
@@ -60,11 +45,11 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
     """`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0, band False: the library's); band: the strokes'
     faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted;
     decay: the learning rate falls to 0 along a cosine instead of staying at 3e-3; features: the share of strokes drawn
-    on the image's structure (`draw_on_features`)."""
+    on the image's structure (`on_features`)."""
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     feats, labels = [], []
     for f in cuts:
-        img, a = draw_on_features(f, colors, rng, features) if features > 0 else draw_strokes(f, colors, rng)
+        img, a = draw_strokes(f, colors, rng, where=on_features(f, features) if features > 0 else None)
         x = _chw(img)
         feats.append(stroke_features(x, thin_residual(x)).half())
         t = torch.from_numpy(a)[None, None]

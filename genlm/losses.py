@@ -228,14 +228,16 @@ def random_crop(f: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarra
     r, q = rng.integers(0, f.shape[0] - h + 1), rng.integers(0, f.shape[1] - w + 1)
     return f[r:r + h, q:q + w].copy()
 
-def draw_strokes(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, ss: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def draw_strokes(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, ss: int = 4,
+                 where=None,  # (rng, w, h) → a curve's three control points (3,2) in pixels; default: anywhere in the middle 80%
+                 ) -> tuple[np.ndarray, np.ndarray]:
     "Thin random curves, each of a jittered colour of `colors` (C,3, 0–255), painted onto img (H×W×3 uint8), then JPEG'd → (frame, alpha H×W)."
     h, w = img.shape[:2]
     out, alpha = img.astype(np.float32), np.zeros((h, w, 1), np.float32)
     t = np.linspace(0, 1, 40)[:, None]
     for _ in range(rng.integers(3, 9)):
         canvas = Image.new("L", (w * ss, h * ss), 0)
-        p0, p1, p2 = rng.uniform(0.1, 0.9, (3, 2)) * (w * ss, h * ss)
+        p0, p1, p2 = (rng.uniform(0.1, 0.9, (3, 2)) * (w, h) if where is None else where(rng, w, h)) * ss
         curve = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t ** 2 * p2
         ImageDraw.Draw(canvas).line([tuple(q) for q in curve], fill=int(255 * rng.uniform(*STROKE_ALPHA)),
                                     width=max(1, round(rng.uniform(*STROKE_WIDTHS) * ss)))

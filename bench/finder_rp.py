@@ -13,23 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-import torch
-
 from paint_check import recall_precision, run_paint, true_paint
-
-
-class Symmetric:
-    "A paint finder averaged over `n` of the square's eight symmetries (flips and quarter turns), each undone on its map."
-    def __init__(self, finder, n: int = 8): self.finder, self.n = finder, n
-
-    def __call__(self, frame: np.ndarray) -> np.ndarray:
-        out = 0
-        for k in range(self.n):
-            turns, flip = (0, 0, 2, 2, 1, 1, 3, 3)[k], k % 2
-            f = np.rot90(frame[:, ::-1] if flip else frame, turns)
-            m = np.rot90(self.finder(np.ascontiguousarray(f)), -turns, axes=(1, 2))
-            out = out + (m[:, :, ::-1] if flip else m)
-        return np.ascontiguousarray(out / self.n)
 
 
 def main():

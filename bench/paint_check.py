@@ -60,7 +60,7 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
     """A run's model (its best checkpoint) and its finder's paint maps on `files` at the run's size, (n, C, S, S) in [0, 1];
     `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would;
     `reach`: "spread" (the library's `paint_maps`), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize),
-    "full" (the frame's own size); `tta` > 1: the finder averaged over that many symmetries (bench/finder_rp.py's `Symmetric`)."""
+    "full" (the frame's own size); `tta` > 1: the finder averaged over that many symmetries (`Symmetric`)."""
     from genlm.config import read_best
     from genlm.data import paint_maps
     from genlm.model import GenLM
@@ -68,12 +68,23 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
     ck = read_best(run)
     m = GenLM.from_checkpoint(ck).eval()
     if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))
-    finder = m.finder()
-    if tta > 1:
-        from finder_rp import Symmetric
-        finder = Symmetric(finder, tta)
+    finder = m.finder() if tta == 1 else Symmetric(m.finder(), tta)
     if reach == "spread": return m, paint_maps(files, ck.config.size, finder)[1].float() / 255
     return m, reach_maps(files, ck.config.size, finder, reach)[1].float() / 255
+
+
+class Symmetric:
+    "A paint finder averaged over `n` of the square's eight symmetries (flips and quarter turns), each undone on its map."
+    def __init__(self, finder, n: int = 8): self.finder, self.n = finder, n
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        out = 0
+        for k in range(self.n):
+            turns, flip = (0, 0, 2, 2, 1, 1, 3, 3)[k], k % 2
+            f = np.rot90(frame[:, ::-1] if flip else frame, turns)
+            m = np.rot90(self.finder(np.ascontiguousarray(f)), -turns, axes=(1, 2))
+            out = out + (m[:, :, ::-1] if flip else m)
+        return np.ascontiguousarray(out / self.n)
 
 
 def reach_maps(src, S: int, finder, reach: str = "area") -> tuple[list[str], torch.Tensor]:

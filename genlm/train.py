@@ -209,7 +209,7 @@ class Trainer:
 
     @property
     def bf16(self) -> bool:
-        "Whether the steps run under bf16 autocast (`precision`; \"auto\" is bf16 on a GPU or a CPU with native bf16)."
+        "Whether the steps run under bf16 autocast (`Config.bf16`: \"auto\" is bf16 on a GPU, and from 128² on a CPU with native bf16)."
         return self.cfg.bf16(self.device)
 
     def _autocast(self):

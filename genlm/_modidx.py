@@ -321,6 +321,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.model.discriminator_losses': ('model.html#discriminator_losses', 'genlm/model.py'),
                              'genlm.model.genlm_losses': ('model.html#genlm_losses', 'genlm/model.py'),
                              'genlm.model.init_distributed': ('model.html#init_distributed', 'genlm/model.py'),
+                             'genlm.model.leave_distributed': ('model.html#leave_distributed', 'genlm/model.py'),
                              'genlm.model.make_optimizers': ('model.html#make_optimizers', 'genlm/model.py'),
                              'genlm.model.map_colors': ('model.html#map_colors', 'genlm/model.py'),
                              'genlm.model.paint_distance': ('model.html#paint_distance', 'genlm/model.py'),

@@ -72,6 +72,7 @@ TRAIN_FLAGS = ("size", "steps", "batch", "objective", "renderer", "augment", "pa
 
 def _cmd_train(a: argparse.Namespace) -> None:
     from genlm.config import PRESETS, settings_from
+    from genlm.model import leave_distributed
     from genlm.train import CSVLogger, LabelFreeScore, NonFiniteLoss, ProgressBar, SampleGrid, make_trainer, paint_report, paint_text
     run = Path(a.out)
     exists = (run / "checkpoint.json").exists()
@@ -84,18 +85,20 @@ def _cmd_train(a: argparse.Namespace) -> None:
         tr = make_trainer(a.marked, a.unmarked, a.template, run, a.preset or DEFAULT_PRESET, a.resume, a.device,
                           [ProgressBar(), CSVLogger(), SampleGrid()], **settings)
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
-    if a.resume and exists: print(f"resuming {run} at step {tr.step} of {tr.cfg.steps}")
-    print(paint_text(paint_report(tr.model, tr.sampler.sets[0], run / "paint.png")))
+    say = print if tr.rank == 0 else lambda *_: None  # under torchrun, rank 0 speaks and writes
+    if a.resume and exists: say(f"resuming {run} at step {tr.step} of {tr.cfg.steps}")
+    if tr.rank == 0: say(paint_text(paint_report(tr.model, tr.sampler.sets[0], run / "paint.png")))
     sets = tr.sampler.sets
-    print(f"augmentation {f'on, warp ±{tr.cfg.warp:g}°' if tr.sampler.augment else 'off'} (augment={tr.cfg.augment}; {len(sets[0])} marked, {len(sets[1])} unmarked frames)")
-    print(f"training to step {tr.cfg.steps} at {tr.cfg.size}² on {_device_name(tr.device)}, {'bf16 autocast' if tr.bf16 else 'float32'} (precision={tr.cfg.precision})")
+    say(f"augmentation {f'on, warp ±{tr.cfg.warp:g}°' if tr.sampler.augment else 'off'} (augment={tr.cfg.augment}; {len(sets[0])} marked, {len(sets[1])} unmarked frames)")
+    say(f"training to step {tr.cfg.steps} at {tr.cfg.size}² on {_device_name(tr.device)}, {'bf16 autocast' if tr.bf16 else 'float32'} (precision={tr.cfg.precision})")
     try: tr.fit()
     except NonFiniteLoss as e: raise CLIError(str(e)) from None
     except KeyboardInterrupt:
-        tr.save(); print(f"\ninterrupted: saved step {tr.step} to {run}; continue with --resume")
-    print(f"trained {tr.step} steps; checkpoint in {run}")
+        tr.save(); say(f"\ninterrupted: saved step {tr.step} to {run}; continue with --resume")
+    leave_distributed()
+    say(f"trained {tr.step} steps; checkpoint in {run}")
     for cb in tr.callbacks:
-        if isinstance(cb, LabelFreeScore): print(cb.text())
+        if isinstance(cb, LabelFreeScore): say(cb.text())
 
 def _cmd_predict(a: argparse.Namespace) -> None:
     from genlm.interchange import CONVERTERS, check_output, format_of, save_predictions, tta_likelihood

@@ -28,7 +28,8 @@ from .template import Template
 # %% auto #0
 __all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors', 'paint_objective',
            'render_term', 'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses', 'init_distributed',
-           'average_gradients', 'broadcast_parameters', 'NonFiniteLoss', 'make_optimizers', 'train_step']
+           'average_gradients', 'broadcast_parameters', 'leave_distributed', 'NonFiniteLoss', 'make_optimizers',
+           'train_step']
 
 # %% ../nbs/09_model.ipynb #f5757165
 class ImagePool:
@@ -219,6 +220,12 @@ def broadcast_parameters(module: nn.Module) -> None:
     "Give every rank rank 0's weights and buffers."
     if dist.is_initialized():
         for t in list(module.parameters()) + list(module.buffers()): dist.broadcast(t.data, 0)
+
+def leave_distributed() -> None:
+    "Leave the torchrun process group together: wait for every rank, then tear the group down."
+    if dist.is_initialized():
+        dist.barrier()  # a rank tearing down while another still talks to it can abort (gloo)
+        dist.destroy_process_group()
 
 # %% ../nbs/09_model.ipynb #52234001
 class NonFiniteLoss(RuntimeError):

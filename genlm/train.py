@@ -38,7 +38,8 @@ class ProgressBar(Callback):
     "A tqdm bar with the main losses."
     def on_train_begin(self, tr):
         from tqdm.auto import tqdm
-        self.bar = tqdm(total=tr.end_step, initial=tr.step, desc="train", unit="step", dynamic_ncols=True)
+        self.bar = tqdm(total=tr.end_step, initial=tr.step, desc="train", unit="step", dynamic_ncols=True,
+                        disable=bool(tr.rank))  # one bar under torchrun
     def on_step_end(self, tr, logs, images):
         self.bar.update(1)
         if tr.step % tr.log_every == 0:
@@ -156,7 +157,8 @@ class LabelFreeScore(Callback):
     def text(self) -> str:
         "The run's label-free result in one line (after training)."
         if self.best_step is None: return "label-free score: not measured yet"
-        verdict = "better than" if self.best < self.template_px else "WORSE than"
+        gap = round(self.best, 2) - round(self.template_px, 2)
+        verdict = "level with" if gap == 0 else "better than" if gap < 0 else "WORSE than"
         return (f"label-free score on {len(self.frames)} held-out marked frames: best {self.best:.2f} px at step {self.best_step} "
                 f"(kept in best/), {verdict} the undeformed template's {self.template_px:.2f} px")
 

@@ -1,5 +1,6 @@
 """Trainer behaviour: every network learns, resume continues (and refuses a changed setting), the schedule is kept, NaN stops cleanly, DDP keeps ranks identical."""
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -97,6 +98,7 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
 
 DDP_SCRIPT = textwrap.dedent("""
     import os, sys, torch, torch.distributed as dist
+    from genlm.model import leave_distributed
     from genlm.train import make_trainer
     rank = int(os.environ['RANK'])
     g = torch.Generator().manual_seed(10 + rank)
@@ -106,7 +108,8 @@ DDP_SCRIPT = textwrap.dedent("""
     for _ in range(3): tr.train_step()
     flat = torch.cat([p.detach().reshape(-1) for p in tr.model.parameters()])
     torch.save(flat, f"{sys.argv[1]}/rank{rank}.pt")
-    dist.destroy_process_group()
+    leave_distributed()
+    assert not dist.is_initialized()
 """)
 
 
@@ -114,7 +117,8 @@ def test_ddp_two_gloo_processes_keep_weights_identical(tmp_path):
     script = tmp_path / "ddp.py"; script.write_text(DDP_SCRIPT)
     # --standalone: torchrun's own store binds a free port itself (a port picked here and released raced other tests)
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                        str(script), str(tmp_path)], capture_output=True, text=True, timeout=300)
+                        str(script), str(tmp_path)], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONFAULTHANDLER": "1"})  # a crash prints each rank's Python stack
     assert r.returncode == 0, r.stderr[-3000:]
     w0, w1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     assert torch.equal(w0, w1)

@@ -41,11 +41,13 @@ def on_features(img: np.ndarray, share: float = 0.5):
 
 
 def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, field: str, hard: float, band: bool = False,
-             decay: bool = False, features: float = 0.0) -> torch.nn.Module:
+             decay: bool = False, features: float = 0.0, extra: tuple | None = None, bf16: bool = False,
+             init: dict | None = None) -> torch.nn.Module:
     """`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0, band False: the library's); band: the strokes'
     faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted;
     decay: the learning rate falls to 0 along a cosine instead of staying at 3e-3; features: the share of strokes drawn
-    on the image's structure (`on_features`)."""
+    on the image's structure (`on_features`); extra: more (features, labels) to learn from, labels 0.5 ignored (`self_labels`);
+    bf16: under bf16 autocast, as the library teaches on a CPU with native bf16; init: weights to start from."""
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     feats, labels = [], []
     for f in cuts:
@@ -55,10 +57,12 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
         t = torch.from_numpy(a)[None, None]
         edge = (F.max_pool2d((t > 0.02).float(), 3, 1, 1) > 0) & (t < 0.25)
         labels.append(torch.where(edge & band, torch.tensor(0.5), (t >= 0.25).float()))  # 0.5: ignored
+    if extra is not None: feats.append(extra[0]); labels.append(extra[1])
     feats, labels, c = torch.cat(feats), torch.cat(labels).float(), min(f.shape[0] for f in cuts)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         net = stroke_net(field).to(memory_format=torch.channels_last)
+    if init is not None: net.load_state_dict(init)
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if decay else None
     for _ in tqdm(range(steps), desc="learning the paint", unit="step"):
@@ -66,7 +70,9 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
         r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
         y = labels[i, :, r:r + s, q:q + s]
         keep = (y != 0.5).float()
-        bce = F.binary_cross_entropy_with_logits(net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last)), y.round(), reduction="none")
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last))
+        bce = F.binary_cross_entropy_with_logits(logits.float(), y.round(), reduction="none")
         loss = (bce * keep).sum() / keep.sum().clamp_min(1)
         if hard > 0:
             neg = bce[y == 0]
@@ -75,6 +81,17 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
         opt.zero_grad(); loss.backward(); opt.step()
         if sched: sched.step()
     return net.eval().requires_grad_(False)
+
+
+def self_labels(net: torch.nn.Module, frames: list[np.ndarray], hi: float, lo: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features of marked frames and labels from a taught finder's own paint: 1 where P ≥ hi, 0 where P ≤ lo, 0.5
+    (ignored) between; real paint, as the run's own finder sees it, to learn from beside the drawn strokes."""
+    feats, labels = [], []
+    for f in frames:
+        x = _chw(f); ft = stroke_features(x, thin_residual(x))
+        with torch.no_grad(): p = torch.sigmoid(net(ft))
+        feats.append(ft.half()); labels.append(torch.where(p >= hi, 1.0, torch.where(p <= lo, 0.0, 0.5)))
+    return torch.cat(feats), torch.cat(labels)
 
 
 def main():
@@ -87,6 +104,10 @@ def main():
     ap.add_argument("--band", action="store_true", help="leave the strokes' faint edges out of the loss")
     ap.add_argument("--decay", action="store_true", help="cosine decay of the learning rate to 0")
     ap.add_argument("--features", type=float, default=0.0, help="share of strokes drawn on the image's structure")
+    ap.add_argument("--self", type=float, nargs=2, default=None, metavar=("HI", "LO"), dest="self_",
+                    help="also learn from the marked frames, labelled by the run's finder: paint where P ≥ HI, none where P ≤ LO")
+    ap.add_argument("--bf16", action="store_true", help="teach under bf16 autocast")
+    ap.add_argument("--go-on", action="store_true", help="start from the run's finder instead of afresh")
     a = ap.parse_args()
     ck = read_best(a.run)
     m = GenLM.from_checkpoint(ck).eval()
@@ -94,7 +115,13 @@ def main():
     rng = np.random.default_rng(cfg.seed)
     cuts = _spread(a.data / "unmarked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
     colors = m.finder().found
-    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band, a.decay, a.features)
+    extra = None
+    if a.self_:
+        marked = _spread(a.data / "marked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
+        extra = self_labels(m.paint_net.eval(), marked, *a.self_)
+        print(f"self-labelled {len(marked)} marked frames: paint {float((extra[1] == 1).float().mean()):.2%}, ignored {float((extra[1] == 0.5).float().mean()):.2%}")
+    net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band, a.decay, a.features, extra, a.bf16,
+                   m.paint_net.state_dict() if a.go_on else None)
     m.paint_net.load_state_dict(net.state_dict())
     a.out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(a.out, cfg, ck.template, {"model." + k: v for k, v in m.state_dict().items()}, ck.step)

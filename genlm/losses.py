@@ -20,9 +20,9 @@ from .render import torch_coverage
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'STROKE_CROP', 'STROKE_FRAMES',
            'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions',
            'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
-           'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net', 'fit_stroke_net', 'paint_colours',
-           'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'gaussian_blur', 'stroke_maps', 'render_paint_loss',
-           'dilate', 'l1_outside']
+           'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net', 'fit_stroke_net', 'self_labels',
+           'paint_colours', 'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'gaussian_blur', 'stroke_maps',
+           'render_paint_loss', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -267,16 +267,39 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
                    seed: int = 0, progress: bool = False, field: str = "wide",
                    device: torch.device | str = "cpu",  # where the network learns (the run's device); returned on the CPU
                    bf16: bool = False,  # learn under bf16 autocast (3.6× faster on a CPU with AMX; the weights stay float32)
+                   marked: list[np.ndarray] | None = None,  # marked frames: teach a second net on the first's surest paint in them too
+                   sure: float = 0.7,  # how sure (P ≥ sure) the first net must be of a marked pixel for it to count as paint
                    ) -> nn.Module:
-    "`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at their resolution."
-    rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
-    c = min(crop, *(min(f.shape[:2]) for f in unmarked))
+    """`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at
+    their resolution; given `marked`, a fresh one trained again on those and on the real paint the first net is sure of."""
+    rng = np.random.default_rng(seed)
+    c = min(crop, *(min(f.shape[:2]) for f in unmarked + (marked or [])))
     feats, labels = [], []
     for i in range(crops):
         img, a = draw_strokes(random_crop(unmarked[i % len(unmarked)], c, rng), colors, rng)
         x = _chw(img).to(device)
         feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None].to(device))  # half: 300 crops of 256², 350 MB
     feats, labels = torch.cat(feats), torch.cat(labels).float()
+    net = _teach(feats, labels, steps, field, seed, device, bf16, progress)
+    if not marked: return net
+    real = [random_crop(marked[i % len(marked)], c, rng) for i in range(crops)]
+    more, sure_paint = self_labels(net, real, sure, device)
+    return _teach(torch.cat([feats, more]), torch.cat([labels, sure_paint]), steps, field, seed, device, bf16, progress)
+
+def self_labels(net: nn.Module, frames: list[np.ndarray], sure: float = 0.7, device: torch.device | str = "cpu") -> tuple[Tensor, Tensor]:
+    """`stroke_features` (B,9,H,W, half) of frames and labels from `net`'s own paint: 1 where P ≥ sure, else 0.5 (left out of the
+    loss: the paint it is unsure of, and the rest, which may hold paint it missed)."""
+    net, feats, labels = net.to(device), [], []
+    for f in frames:
+        x = _chw(f).to(device); ft = stroke_features(x, thin_residual(x))
+        with torch.no_grad(): p = torch.sigmoid(net(ft))
+        feats.append(ft.half()); labels.append(torch.where(p >= sure, 1.0, 0.5))
+    net.cpu()
+    return torch.cat(feats), torch.cat(labels)
+
+def _teach(feats: Tensor, labels: Tensor, steps: int, field: str, seed: int, device, bf16: bool, progress: bool) -> nn.Module:
+    "A fresh `stroke_net(field)` taught on random 96² windows of 16 of `feats` against `labels` (0, 1; 0.5 is left out), with Adam."
+    g, c = torch.Generator().manual_seed(seed), feats.shape[-1]
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         net = stroke_net(field).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
@@ -287,7 +310,8 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
             r, q = torch.randint(0, c - s + 1, (2,), generator=g).tolist()
             with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
                 logits = net(feats[i, :, r:r + s, q:q + s].float().contiguous(memory_format=torch.channels_last))
-            loss = F.binary_cross_entropy_with_logits(logits.float(), labels[i, :, r:r + s, q:q + s])
+            y = labels[i, :, r:r + s, q:q + s]; keep = (y != 0.5).float()
+            loss = (F.binary_cross_entropy_with_logits(logits.float(), y, reduction="none") * keep).sum() / keep.sum().clamp_min(1)
             opt.zero_grad(); loss.backward(); opt.step()
     return net.cpu().eval().requires_grad_(False)
 

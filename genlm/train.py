@@ -331,7 +331,8 @@ def cached_paint_maps(src, size: int, finder: PaintFinder, cache: Path) -> tuple
 
 def fit_finder(marked, unmarked, m: GenLM, n: int = 64, device: torch.device | str = "cpu") -> PaintFinder:
     """A `PaintFinder` fitted on up to `n` full-resolution frames of each set, spread over each source; by `m`'s colours if the
-    paint has them; with paint_finder="drawn", a network taught (on `device`) on strokes of the paint's colours drawn onto the unmarked frames."""
+    paint has them; with paint_finder="drawn", a network taught (on `device`) on strokes of the paint's colours drawn onto the unmarked frames,
+    then (finder_self > 0) taught again on those and on the real paint it is sure of in the marked frames."""
     pts = torch.as_tensor(m.template.points)
     length = (pts[m.segments[:, 0].cpu()] - pts[m.segments[:, 1].cpu()]).norm(dim=-1)  # (S,)
     shares = torch.bincount(m.segment_color.cpu(), length, len(m.colors))
@@ -341,8 +342,9 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64, device: torch.device | s
         finder.found = paint_colours(some_marked, some_unmarked, finder, m.colors.cpu(), seed=m.cfg.seed)
         rng = np.random.default_rng(m.cfg.seed)
         cuts = _spread(unmarked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))  # cut as read: little memory
+        real = _spread(marked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng)) if m.cfg.finder_self > 0 else None
         finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, crops=len(cuts), seed=m.cfg.seed, progress=True,
-                                    field=m.cfg.finder_net, device=device, bf16=m.cfg.bf16(device))
+                                    field=m.cfg.finder_net, device=device, bf16=m.cfg.bf16(device), marked=real, sure=m.cfg.finder_self)
     return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:

@@ -315,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--unmarked", required=True, nargs="+", metavar="SRC", help="unpainted frames: image folder, video or glob")
     r.add_argument("--template", metavar="NAME|FILE", help="built-in template name or template JSON (required unless --resume)")
     r.add_argument("--out", required=True, metavar="RUN", help="run folder: checkpoints, log.csv, samples/")
-    r.add_argument("--preset", choices=list(PRESETS), help=f"paper: 128², full widths; cpu: 64², learns on a CPU in 15 min; cpu128: 128² on a CPU in 15–140 min, for thin paint on real footage; tiny: tests (default {DEFAULT_PRESET})")
+    r.add_argument("--preset", choices=list(PRESETS), help=f"paper: 128², full widths; cpu: 64², learns on a CPU in 15 min; cpu128: 128² on a CPU in 17–180 min, for thin paint on real footage; tiny: tests (default {DEFAULT_PRESET})")
     r.add_argument("--device", **dev)
     add_settings(r, TRAIN_FLAGS)
     r.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint, with its settings and template (a larger --steps extends it)")

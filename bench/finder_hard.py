@@ -4,7 +4,8 @@ false paint on unmarked frames (glasses rims, wrinkles, blue backgrounds), which
 Writes a copy of RUN whose finder is the new one (the rest of the model unchanged), for bench/finder_rp.py and
 bench/loss_check.py.
 
-    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--decay] [--features 0.5] [--data runs/devset] [--steps RUN's finder_steps]
+    python bench/finder_hard.py RUN OUT [--hard 1.0] [--band] [--decay] [--features 0.5] [--self 0.7] [--go-on] [--bf16]
+                                [--data runs/devset] [--steps RUN's finder_steps]
 """
 import argparse
 import shutil
@@ -18,7 +19,7 @@ from tqdm.auto import tqdm
 from genlm.config import read_best, save_checkpoint
 from PIL import Image
 
-from genlm.losses import STROKE_CROP, STROKE_FRAMES, _chw, draw_strokes, random_crop, stroke_features, stroke_net, thin_residual
+from genlm.losses import STROKE_CROP, STROKE_FRAMES, _chw, draw_strokes, random_crop, self_labels, stroke_features, stroke_net, thin_residual
 from genlm.model import GenLM
 from genlm.train import _spread
 
@@ -46,7 +47,7 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
     """`genlm.losses.fit_stroke_net` with the hard-negative term added (hard = 0, band False: the library's); band: the strokes'
     faint edges (alpha > 0.02 within 1 px of a stroke, but under the label's 0.25) count neither as paint nor as unpainted;
     decay: the learning rate falls to 0 along a cosine instead of staying at 3e-3; features: the share of strokes drawn
-    on the image's structure (`on_features`); extra: more (features, labels) to learn from, labels 0.5 ignored (`self_labels`);
+    on the image's structure (`on_features`); extra: more (features, labels) to learn from, labels 0.5 ignored (`genlm.losses.self_labels`);
     bf16: under bf16 autocast, as the library teaches on a CPU with native bf16; init: weights to start from."""
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     feats, labels = [], []
@@ -83,17 +84,6 @@ def fit_hard(cuts: list[np.ndarray], colors: np.ndarray, steps: int, seed: int, 
     return net.eval().requires_grad_(False)
 
 
-def self_labels(net: torch.nn.Module, frames: list[np.ndarray], hi: float, lo: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features of marked frames and labels from a taught finder's own paint: 1 where P ≥ hi, 0 where P ≤ lo, 0.5
-    (ignored) between; real paint, as the run's own finder sees it, to learn from beside the drawn strokes."""
-    feats, labels = [], []
-    for f in frames:
-        x = _chw(f); ft = stroke_features(x, thin_residual(x))
-        with torch.no_grad(): p = torch.sigmoid(net(ft))
-        feats.append(ft.half()); labels.append(torch.where(p >= hi, 1.0, torch.where(p <= lo, 0.0, 0.5)))
-    return torch.cat(feats), torch.cat(labels)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run", type=Path)
@@ -104,8 +94,8 @@ def main():
     ap.add_argument("--band", action="store_true", help="leave the strokes' faint edges out of the loss")
     ap.add_argument("--decay", action="store_true", help="cosine decay of the learning rate to 0")
     ap.add_argument("--features", type=float, default=0.0, help="share of strokes drawn on the image's structure")
-    ap.add_argument("--self", type=float, nargs=2, default=None, metavar=("HI", "LO"), dest="self_",
-                    help="also learn from the marked frames, labelled by the run's finder: paint where P ≥ HI, none where P ≤ LO")
+    ap.add_argument("--self", type=float, default=None, metavar="SURE", dest="self_",
+                    help="also learn from the marked frames, labelled by the run's finder (genlm.losses.self_labels): paint where P ≥ SURE")
     ap.add_argument("--bf16", action="store_true", help="teach under bf16 autocast")
     ap.add_argument("--go-on", action="store_true", help="start from the run's finder instead of afresh")
     a = ap.parse_args()
@@ -118,7 +108,7 @@ def main():
     extra = None
     if a.self_:
         marked = _spread(a.data / "marked", STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))
-        extra = self_labels(m.paint_net.eval(), marked, *a.self_)
+        extra = self_labels(m.paint_net.eval(), marked, a.self_)
         print(f"self-labelled {len(marked)} marked frames: paint {float((extra[1] == 1).float().mean()):.2%}, ignored {float((extra[1] == 0.5).float().mean()):.2%}")
     net = fit_hard(cuts, colors, a.steps or cfg.finder_steps, cfg.seed, cfg.finder_net, a.hard, a.band, a.decay, a.features, extra, a.bf16,
                    m.paint_net.state_dict() if a.go_on else None)

@@ -106,6 +106,7 @@ class Config:
         for name in ("batch", "steps"):
             if getattr(self, name) < 1: raise ValueError(f"{name}: expected at least 1, got {getattr(self, name)}")
         if not 0 <= self.warp <= 45: raise ValueError(f"warp: expected 0 to 45 (degrees of rotation), got {self.warp}")
+        if not 0 <= self.finder_self < 1: raise ValueError(f"finder_self: expected 0 (off) or a probability below 1, got {self.finder_self}")
         return self
 
     def bf16(self, device: torch.device | str) -> bool:

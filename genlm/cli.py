@@ -87,7 +87,7 @@ def _cmd_train(a: argparse.Namespace) -> None:
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
     say = print if tr.rank == 0 else lambda *_: None  # under torchrun, rank 0 speaks and writes
     if a.resume and exists: say(f"resuming {run} at step {tr.step} of {tr.cfg.steps}")
-    if tr.rank == 0: say(paint_text(paint_report(tr.model, tr.sampler.sets[0], run / "paint.png")))
+    if tr.rank == 0: print(paint_text(paint_report(tr.model, tr.sampler.sets[0], run / "paint.png")))
     sets = tr.sampler.sets
     say(f"augmentation {f'on, warp ±{tr.cfg.warp:g}°' if tr.sampler.augment else 'off'} (augment={tr.cfg.augment}; {len(sets[0])} marked, {len(sets[1])} unmarked frames)")
     say(f"training to step {tr.cfg.steps} at {tr.cfg.size}² on {_device_name(tr.device)}, {'bf16 autocast' if tr.bf16 else 'float32'} (precision={tr.cfg.precision})")

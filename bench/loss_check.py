@@ -14,7 +14,8 @@ The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 mi
 
 The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md; with the
 development set's `visible` (bench/devset.py) a row also leaves out shifts of lines whose paint does not show at the
-training size. `--reach full` keeps the maps at the frames' own size (render and compare modes only).
+training size. `--reach full` keeps the maps at the frames' own size, as a run with `paint_scale` 2 does on 256² frames (the
+landmarks are continuous: every mode reads maps of any size).
 """
 import argparse
 from pathlib import Path
@@ -45,7 +46,7 @@ def main():
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
     m, P = run_paint(a.run, files, a.data if a.refit else None, a.reach)  # P: (n, C, S, S) in [0, 1]
     S, full = m.cfg.size, P.shape[-1]  # the training size; the maps' (larger with --reach full)
-    if full != S: print(f"maps at {full}² (render and compare only; recall and precision on their {S}² area mean)")
+    if full != S: print(f"maps at {full}² (recall and precision on their {S}² area mean)")
     truth_npz = np.load(a.data / "paint_truth.npz")
     alpha = truth_npz["alpha"][:len(files)]
     strong, thin, near = true_paint(alpha, S)

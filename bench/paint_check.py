@@ -59,7 +59,7 @@ def true_paint(alpha: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor
 def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reach: str = "spread", tta: int = 1) -> tuple["GenLM", torch.Tensor]:
     """A run's model (its best checkpoint) and its finder's paint maps on `files` at the run's size, (n, C, S, S) in [0, 1];
     `refit_from`: a data folder whose marked/ and unmarked/ fit the finder afresh, as a new run would;
-    `reach`: "spread" (the library's `paint_maps`), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize),
+    `reach`: "spread" (the library's `paint_maps`, at the run's `paint_scale` × its size), or a prototype: "block" (k×k max), "area" (k×k mean), "spread3" (3² max, then resize),
     "full" (the frame's own size); `tta` > 1: the finder averaged over that many symmetries (`Symmetric`)."""
     from genlm.config import read_best
     from genlm.data import paint_maps
@@ -69,7 +69,7 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
     m = GenLM.from_checkpoint(ck).eval()
     if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))
     finder = m.finder() if tta == 1 else Symmetric(m.finder(), tta)
-    if reach == "spread": return m, paint_maps(files, ck.config.size, finder)[1].float() / 255
+    if reach == "spread": return m, paint_maps(files, ck.config.size * ck.config.paint_scale, finder)[1].float() / 255  # as the run trained
     return m, reach_maps(files, ck.config.size, finder, reach)[1].float() / 255
 
 
@@ -89,7 +89,7 @@ class Symmetric:
 
 def reach_maps(src, S: int, finder, reach: str = "area") -> tuple[list[str], torch.Tensor]:
     """`genlm.data.paint_maps` with another reach to the training size S (square frames): "block" (k×k max), "area" (k×k mean),
-    "spread3" (3² max at full size, then resized), "full" (kept at k·S, the frame's own size: for render and compare only);
+    "spread3" (3² max at full size, then resized), "full" (kept at k·S, the frame's own size);
     ids and (n, C, S, S) uint8 ((n, C, kS, kS) for "full")."""
     from genlm.data import iter_frames, to_square
     ids, out = [], []

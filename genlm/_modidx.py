@@ -287,6 +287,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'genlm.losses.sample_soft': ('losses.html#sample_soft', 'genlm/losses.py'),
                               'genlm.losses.segment_samples': ('losses.html#segment_samples', 'genlm/losses.py'),
                               'genlm.losses.self_labels': ('losses.html#self_labels', 'genlm/losses.py'),
+                              'genlm.losses.shrink_paint': ('losses.html#shrink_paint', 'genlm/losses.py'),
                               'genlm.losses.spring_loss': ('losses.html#spring_loss', 'genlm/losses.py'),
                               'genlm.losses.stroke_features': ('losses.html#stroke_features', 'genlm/losses.py'),
                               'genlm.losses.stroke_maps': ('losses.html#stroke_maps', 'genlm/losses.py'),

@@ -81,6 +81,7 @@ class Config:
     lambda_kernel: float = 0.3  # weight of that kernel term (genlm)
     lambda_render: float = 0.0  # > 0: add this × render and compare, 1 − cosine of the lines drawn and the paint, both blurred (genlm)
     render_sigma: float = 1.0  # its finer blur in training pixels; the coarser is 3σ (genlm)
+    paint_scale: int = 1  # soft paint maps are kept at this multiple of the training size: 2 keeps thin paint sharp (the frames' own size for 256² sources); 1: spread to the training size, as before 2026-12-07 (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames; the cpu128 preset's) or "colour" (each line's colour within paint_tol)
     finder_steps: int = 4000  # training steps of the drawn-stroke finder (paint_finder="drawn"; 2000 before 2026-12-06)
     finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
@@ -106,6 +107,7 @@ class Config:
         for name in ("batch", "steps"):
             if getattr(self, name) < 1: raise ValueError(f"{name}: expected at least 1, got {getattr(self, name)}")
         if not 0 <= self.warp <= 45: raise ValueError(f"warp: expected 0 to 45 (degrees of rotation), got {self.warp}")
+        if not 1 <= self.paint_scale <= 4: raise ValueError(f"paint_scale: expected 1 to 4 (× the training size), got {self.paint_scale}")
         if not 0 <= self.finder_self < 1: raise ValueError(f"finder_self: expected 0 (off) or a probability below 1, got {self.finder_self}")
         return self
 
@@ -121,10 +123,10 @@ class Config:
     def ignored(self) -> tuple[str, ...]:
         "The settings this objective and output form do not use."
         return (IGNORED.get(self.objective, ()) + (("max_residual",) if self.output == "offsets" else ())
-                + (("paint_tol",) if self.paint_finder != "colour" else ()) + (("finder_steps", "finder_net", "finder_self") if self.paint_finder != "drawn" else ()))
+                + (("paint_tol",) if self.paint_finder != "colour" else ("paint_scale",)) + (("finder_steps", "finder_net", "finder_self") if self.paint_finder != "drawn" else ()))
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
-IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "lambda_render", "render_sigma", "paint_tol", "paint_finder", "finder_steps", "finder_net", "finder_self")}
+IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "lambda_render", "render_sigma", "paint_scale", "paint_tol", "paint_finder", "finder_steps", "finder_net", "finder_self")}
 
 # %% ../nbs/01_config.ipynb #321b20ce
 PRESETS: dict[str, dict[str, Any]] = {

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from .config import CKPT_META
 from .data import to_uint8
+from .losses import shrink_paint
 from .draw import draw_landmarks
 from .template import Template, to_pixels
 from .model import GenLM, StepImages
@@ -64,7 +65,7 @@ def _tile(x: Tensor | None, pts: Tensor | None, t: Template, zoom: int, size: in
 
 def _paint_tile(model: GenLM, M: Tensor, P: Tensor | None = None) -> Tensor:
     "The paint found on marked frames M (B,3,S,S): each colour where it was found, or the soft maps P (B,1,S,S) in white; [−1, 1]."
-    if P is not None: return P.float().expand(-1, 3, -1, -1) * 2 - 1
+    if P is not None: return shrink_paint(P.float(), M.shape[-1]).expand(-1, 3, -1, -1) * 2 - 1
     mask = model.find_paint(M.float()).float()  # (B, C, S, S)
     colors = model.colors.to(mask)  # (C, 3) in [0, 1]
     return (mask[:, :, None] * colors[None, :, :, None, None]).amax(1) * 2 - 1  # (B, 3, S, S)

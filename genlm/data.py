@@ -402,7 +402,7 @@ def augment(
     generator: torch.Generator,  # CPU generator that draws the parameters
     jitter: float = 0.15,  # brightness, contrast and saturation factors in 1 ± jitter
     warp: float = WARP,  # rotation up to ± warp degrees, zoom 1 ± warp/100, shift up to warp/200 of the image size
-    paint: torch.Tensor | None = None,  # paint maps (B, C, H, W) to move with the images (no colour jitter)
+    paint: torch.Tensor | None = None,  # paint maps (B, C, H′, W′), any size, to move with the images (no colour jitter)
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     "Colour jitter and a random affine warp per image; keeps shape and range. With `paint`: (images, paint), warped alike."
     B = x.shape[0]
@@ -418,6 +418,7 @@ def augment(
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     y = F.grid_sample(y, grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp_(-1, 1)
     if paint is None: return y
+    if paint.shape[-2:] != x.shape[-2:]: grid = F.affine_grid(theta, list(paint.shape), align_corners=False)  # maps kept larger
     return y, F.grid_sample(paint.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 # %% ../nbs/03_data.ipynb #f2c2c174

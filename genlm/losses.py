@@ -22,7 +22,7 @@ __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', '
            'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
            'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net', 'fit_stroke_net', 'self_labels',
            'paint_colours', 'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'gaussian_blur', 'stroke_maps',
-           'render_paint_loss', 'dilate', 'l1_outside']
+           'render_paint_loss', 'shrink_paint', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -422,6 +422,10 @@ def render_paint_loss(strokes: Tensor,  # (B, C, H, W) the template's lines, `st
     return total / count.clamp_min(1)
 
 # %% ../nbs/05_losses.ipynb #f41692ac
+def shrink_paint(maps: Tensor, size: int) -> Tensor:
+    "Paint maps (B,C,H,W) at size × size, each pixel the largest of those merged into it (maps kept larger: `Config.paint_scale`)."
+    return maps if maps.shape[-1] == size else F.adaptive_max_pool2d(maps.float(), size).to(maps.dtype)
+
 def dilate(mask: Tensor, radius: int = 2) -> Tensor:
     "Binary dilation of a (B,C,H,W) mask, any channel counts, by a (2r+1)² square → (B,1,H,W)."
     m = mask.any(1, keepdim=True).float()

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .config import Checkpoint, Config
 from .losses import (RESIDUAL_BINS, PaintFinder, dilate, l1, l1_outside, lsgan, paint_colors, paint_loss, paint_mask,
-                          sample_paint, sample_soft, heaviest_paint, kernel_paint_loss, render_paint_loss, spring_loss, stroke_maps,
+                          sample_paint, sample_soft, heaviest_paint, kernel_paint_loss, render_paint_loss, shrink_paint, spring_loss, stroke_maps,
                           stroke_net)
 from .nets import LandmarkNet, init_conv_weights, patch_discriminator, resnet_generator
 from .render import Renderer
@@ -167,8 +167,9 @@ def genlm_losses(m: GenLM, M: Tensor, U: Tensor, P: Tensor | None = None) -> tup
     fake_U = m.G(M)  # G: marked → unmarked
     mask = m.find_paint(M) if P is None else P  # (B, C, H, W) by colour, or soft maps (B, C or 1, H, W)
     paint, spring, pts_M = paint_terms(m, fake_U.detach(), mask)  # L_delta learns on unpainted-looking frames
+    near = shrink_paint(mask, M.shape[-1])  # G keeps M outside the paint, at the frames' size
     losses = {"g_gan_U": lsgan(m.D_U(fake_U), True), "g_paint": paint, "g_spring": spring,
-              "g_l1_M": c.lambda_gl1 * l1_outside(fake_U, M, dilate(mask if mask.dtype == torch.bool else mask > 0.1, 2))}
+              "g_l1_M": c.lambda_gl1 * l1_outside(fake_U, M, dilate(near if near.dtype == torch.bool else near > 0.1, 2))}
     images = StepImages(M, U, fake_U, pts_M, paint=P)
     if c.lambda_unmarked > 0:
         branch, images.fake_M, images.rec_U, images.pts_U = unmarked_branch(m, U, c.lambda_unmarked)

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_device, read_checkpoint, resume_config, save_checkpoint
 from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, memory_frames, paint_maps, to_float, to_uint8, with_paint
-from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop
+from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop, shrink_paint
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
 from .template import Template, atomic_write, get_template
 
@@ -98,7 +98,7 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
     fs = frames if isinstance(frames, FrameSet) else None
     M = to_float((fs.frames if fs else frames)[:most].to(m.colors.device))
     if fs is not None and fs.paint is not None:  # soft maps found at source resolution: paint where P > ½
-        mask = fs.paint[:most].to(M.device) > 127  # (n, C, S, S), or (n, 1, S, S) drawn white: one map for all colours
+        mask = shrink_paint(fs.paint[:most].to(M.device), M.shape[-1]) > 127  # (n, C, S, S), or (n, 1, S, S) drawn white: one map for all colours
         by_color = mask.shape[1] > 1
         colors = m.colors if by_color else torch.ones(1, 3, device=M.device)
         rep = {"colors": m.colors.tolist() if by_color else "any colour: one map for all lines (residual finder fitted to the frames)"}
@@ -309,7 +309,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     model = GenLM(tpl, cfg)
     if cfg.paint_finder != "colour" and cfg.objective == "genlm":  # fitted once on the run's frames at source resolution; saved with the weights
         set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model, device=dev))
-        M = with_paint(M, *cached_paint_maps(marked, cfg.size, model.finder(dev), run / "cache" / "paint.npz"))
+        M = with_paint(M, *cached_paint_maps(marked, cfg.size * cfg.paint_scale, model.finder(dev), run / "cache" / "paint.npz"))
     M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
     sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augments(min(len(M), len(U))), device=dev, warp=cfg.warp)
     tr = Trainer(model, sampler, run, callbacks, dev, **(trainer_args or {}))

@@ -84,6 +84,17 @@ def test_fit_keeps_to_the_schedule_and_extend_lengthens_it(tmp_path):
     assert again.cfg.steps == 8 and again.schedulers["L"].get_last_lr()[0] > 0
 
 
+def test_paint_maps_kept_at_twice_the_training_size(tmp_path):
+    tr = trainer(tmp_path, paint_scale=2, steps=2)
+    M = tr.sampler.sets[0]
+    assert M.paint.shape[-1] == 2 * M.frames.shape[-1] == 64  # found at the frames' 32², kept at 64²
+    logs, imgs = tr.train_step()
+    assert all(torch.isfinite(torch.tensor(v)) for v in logs.values()), logs
+    assert imgs.paint.shape[-1] == 64 and imgs.M.shape[-1] == 32
+    tr.fit()  # the label-free score reads the held-out frames' larger maps
+    assert "val_paint_px" in tr.history[-1] and (tmp_path / "label_free.csv").exists()
+
+
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     run = tmp_path / "run"
     tr = trainer(run, steps=8, checkpoint_every=2)

@@ -69,7 +69,7 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
     m = GenLM.from_checkpoint(ck).eval()
     if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))
     finder = m.finder() if tta == 1 else Symmetric(m.finder(), tta)
-    if reach == "spread": return m, paint_maps(files, ck.config.size * ck.config.paint_scale, finder)[1].float() / 255  # as the run trained
+    if reach == "spread": return m, paint_maps(files, ck.config.paint_size, finder)[1].float() / 255  # as the run trained
     return m, reach_maps(files, ck.config.size, finder, reach)[1].float() / 255
 
 

@@ -27,6 +27,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'genlm.config.Config.bf16': ('config.html#config.bf16', 'genlm/config.py'),
                               'genlm.config.Config.check': ('config.html#config.check', 'genlm/config.py'),
                               'genlm.config.Config.ignored': ('config.html#config.ignored', 'genlm/config.py'),
+                              'genlm.config.Config.paint_size': ('config.html#config.paint_size', 'genlm/config.py'),
                               'genlm.config._config_from': ('config.html#_config_from', 'genlm/config.py'),
                               'genlm.config._cpu_bf16': ('config.html#_cpu_bf16', 'genlm/config.py'),
                               'genlm.config._defaults_text': ('config.html#_defaults_text', 'genlm/config.py'),

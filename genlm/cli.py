@@ -191,7 +191,7 @@ def _label_free(a: argparse.Namespace) -> None:
         m = GenLM.from_checkpoint(ck).to(device)
         M = to_float(as_frames(a.marked, ck.config.size, progress=True).frames).to(device)
         P = None  # paint by colour, or the run's own finder at source resolution:
-        if ck.config.paint_finder != "colour": P = paint_maps(a.marked, ck.config.size * ck.config.paint_scale, m.finder())[1].to(device).float() / 255
+        if ck.config.paint_finder != "colour": P = paint_maps(a.marked, ck.config.paint_size, m.finder())[1].to(device).float() / 255
     except (ValueError, FileNotFoundError) as e: raise CLIError(str(e)) from None
     px, base = float(label_free_score(m, M, P).mean()), float(label_free_score(m, M, P, template=True).mean())
     print(f"label-free score on {len(M)} marked frames (paint distance at {ck.config.size}²): model {px:.2f} px, "

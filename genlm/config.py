@@ -120,6 +120,11 @@ class Config:
         "Whether a run augments its frames, given the smaller set's size (augment='auto': under SMALL_SET frames)."
         return self.augment == "on" or (self.augment == "auto" and frames < SMALL_SET)
 
+    @property
+    def paint_size(self) -> int:
+        "The size soft paint maps are kept at: `paint_scale` × the training size."
+        return self.size * self.paint_scale
+
     def ignored(self) -> tuple[str, ...]:
         "The settings this objective and output form do not use."
         return (IGNORED.get(self.objective, ()) + (("max_residual",) if self.output == "offsets" else ())

@@ -309,7 +309,7 @@ def make_trainer(marked,  # painted frames: folder, video, glob, list, FrameSet 
     model = GenLM(tpl, cfg)
     if cfg.paint_finder != "colour" and cfg.objective == "genlm":  # fitted once on the run's frames at source resolution; saved with the weights
         set_finder(model, GenLM.from_checkpoint(ck).finder() if resuming else fit_finder(marked, unmarked, model, device=dev))
-        M = with_paint(M, *cached_paint_maps(marked, cfg.size * cfg.paint_scale, model.finder(dev), run / "cache" / "paint.npz"))
+        M = with_paint(M, *cached_paint_maps(marked, cfg.paint_size, model.finder(dev), run / "cache" / "paint.npz"))
     M, held = M.split(min(cfg.holdout, len(M) // 5))  # held-out marked frames for the label-free score
     sampler = UnpairedSampler(M, U, cfg.batch, seed=cfg.seed, augment=cfg.augments(min(len(M), len(U))), device=dev, warp=cfg.warp)
     tr = Trainer(model, sampler, run, callbacks, dev, **(trainer_args or {}))

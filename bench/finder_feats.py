@@ -50,6 +50,7 @@ def fit_told(unmarked, colors, *args, **kw):
 def install(colours: Tensor | None) -> None:
     "Route the library's finder through the colour features (colours known now, or set by `fit_told`), or restore it (None)."
     if colours is None:
+        if L.stroke_features is not colour_features: return  # not installed: leave other prototypes' patches alone
         L.stroke_features, L.stroke_net, GM.stroke_net, GT.fit_stroke_net = LIBRARY[0], LIBRARY[1], LIBRARY[1], LIBRARY[2]
         return
     COLOURS[:] = [colours]

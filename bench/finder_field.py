@@ -20,7 +20,7 @@ from genlm.model import GenLM
 from genlm.train import fit_finder, set_finder
 
 LIBRARY = L.stroke_net
-DILATIONS = {"wide": (2, 4), "wider": (2, 4, 8), "widest": (2, 4, 8, 16)}
+DILATIONS = {**L.STROKE_DILATIONS, "widest": (2, 4, 8, 16)}  # the library's fields, and one more
 
 
 def proto_net(field: str = "wide", hidden: int = 32) -> nn.Module:

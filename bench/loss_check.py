@@ -8,7 +8,7 @@ the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambd
 scored as training sees it over many steps: its mean over `--draws` draws of the paint pixels, the same draws for
 every candidate (one draw, as before the eighth session, is noisier than the loss L_delta descends).
 
-    python bench/loss_check.py RUN [--data runs/devset] [--frames 150] [--draws 8] [--refit] [--modes sampled …]
+    python bench/loss_check.py RUN [--data runs/devset] [--frames 150] [--draws 8] [--refit] [--merge] [--modes sampled …]
 
 The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 min for the drawn one).
 
@@ -41,10 +41,12 @@ def main():
     ap.add_argument("--refit", action="store_true", help="fit the finder afresh instead of using the run's")
     ap.add_argument("--save", type=Path, help="keep every frame's scores (found and true paint) per mode in this .npz")
     ap.add_argument("--reach", default="spread", help="how the finder's map reaches the training size (paint_check.run_paint)")
+    ap.add_argument("--merge", action="store_true", help="one map of any colour (the maximum over the finder's maps): every line matched to all paint")
     ap.add_argument("--modes", nargs="+", default=["sampled", "weighed", "sampled + kernel"], help="which paint losses to check")
     a = ap.parse_args()
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
     m, P = run_paint(a.run, files, a.data if a.refit else None, a.reach)  # P: (n, C, S, S) in [0, 1]
+    if a.merge: P = P.amax(1, keepdim=True)
     S, full = m.cfg.size, P.shape[-1]  # the training size; the maps' (larger with --reach full)
     if full != S: print(f"maps at {full}² (recall and precision on their {S}² area mean)")
     truth_npz = np.load(a.data / "paint_truth.npz")
@@ -53,7 +55,7 @@ def main():
     r, rt, p = recall_precision((F.avg_pool2d(P, full // S) > 0.5).any(1), strong, thin, near)
     whose = "refitted" if a.refit else "the run's"
     print(f"# {a.data}, {len(files)} marked frames at {S}² (run {a.run}, finder {whose}, "
-          f"{a.draws} draws, maps: {a.reach}); one map per colour: {bool(m.paint_by_color)}")
+          f"{a.draws} draws, maps: {a.reach}); one map per colour: {bool(m.paint_by_color) and not a.merge}")
     print(f"paint found (P > 0.5, any colour): recall {r:.3f} (thin rule {rt:.3f}), precision {p:.3f}")
     gt = np.load(a.data / "gt.npz")
     src = int(gt["size"])

@@ -33,7 +33,7 @@ Objective = Literal["genlm", "paper"]
 Output = Literal["similarity", "offsets"]
 Backend = Literal["torch", "pytorch3d"]
 Finder = Literal["colour", "residual", "drawn"]
-FinderNet = Literal["wide", "narrow"]
+FinderNet = Literal["wide", "wider", "narrow"]
 Augment = Literal["auto", "on", "off"]
 Precision = Literal["auto", "bf16", "fp32"]
 
@@ -84,7 +84,7 @@ class Config:
     paint_scale: int = 1  # soft paint maps are kept at this multiple of the training size: 2 keeps thin paint sharp (on 256² frames the paint loss's minimum is the truth on 85 % of frames against 65 %, yet NME 0.090 against 0.087, three seeds); 1: spread to the training size (genlm)
     paint_finder: Finder = "residual"  # how paint is found: "residual" (fitted to the data, at source resolution), "drawn" (a network taught on strokes drawn onto the unmarked frames; the cpu128 preset's) or "colour" (each line's colour within paint_tol)
     finder_steps: int = 4000  # training steps of the drawn-stroke finder (paint_finder="drawn"; 2000 before 2026-12-06)
-    finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
+    finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px), "wider" (33 px, 1.5× the fit) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
     finder_self: float = 0.7  # > 0: teach it again, also on the real paint it is this sure of (P ≥) in the marked frames; 0: drawn strokes only, as before 2026-12-07 (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)

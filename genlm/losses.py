@@ -18,11 +18,11 @@ from .render import torch_coverage
 
 # %% auto #0
 __all__ = ['RESIDUAL_BINS', 'RESIDUAL_RANGE', 'STROKE_WIDTHS', 'STROKE_ALPHA', 'STROKE_SHADE', 'STROKE_CROP', 'STROKE_FRAMES',
-           'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint', 'pixel_positions',
-           'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual', 'assign_colors', 'PaintFinder',
-           'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net', 'fit_stroke_net', 'self_labels',
-           'paint_colours', 'sample_soft', 'heaviest_paint', 'kernel_paint_loss', 'gaussian_blur', 'stroke_maps',
-           'render_paint_loss', 'shrink_paint', 'dilate', 'l1_outside']
+           'STROKE_DILATIONS', 'lsgan', 'l1', 'spring_loss', 'paint_colors', 'paint_mask', 'sample_paint',
+           'pixel_positions', 'segment_samples', 'point_segment_distance', 'paint_loss', 'thin_residual',
+           'assign_colors', 'PaintFinder', 'random_crop', 'draw_strokes', 'stroke_features', 'stroke_net',
+           'fit_stroke_net', 'self_labels', 'paint_colours', 'sample_soft', 'heaviest_paint', 'kernel_paint_loss',
+           'gaussian_blur', 'stroke_maps', 'render_paint_loss', 'shrink_paint', 'dilate', 'l1_outside']
 
 # %% ../nbs/05_losses.ipynb #a644f5f6
 def lsgan(scores: Tensor, real: bool) -> Tensor:
@@ -252,15 +252,18 @@ def stroke_features(x: Tensor, d: Tensor) -> Tensor:
     "The stroke network's input (B,9,H,W) from frames x (0–255) and their `thin_residual` d: d, its 5×5 mean magnitude, the background."
     return torch.cat([d / 32, F.avg_pool2d(d.abs(), 5, 1, 2) / 32, (x - d) / 128 - 1], 1)
 
+STROKE_DILATIONS = {"wide": (2, 4), "wider": (2, 4, 8)}  # the dilated 3×3 layers after the 5×5: a 17 or 33 px field
+
 def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
     """A per-pixel paint classifier on `stroke_features`: logits (B,1,H,W). "wide": a 17 px field (5×5, then 3×3 dilated
-    2 and 4); "narrow": a 7×7 field (the finder before 2026-12-04, bench/PAINT.md)."""
+    2 and 4); "wider": 33 px (and one dilated 8); "narrow": a 7×7 field (the finder before 2026-12-04, bench/PAINT.md)."""
     if field == "narrow":
         return nn.Sequential(nn.Conv2d(9, hidden, 7, padding=3), nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
                              nn.Conv2d(hidden, 1, 1))
-    if field != "wide": raise ValueError(f"stroke_net: field {field!r} is neither 'wide' nor 'narrow'")
-    return nn.Sequential(nn.Conv2d(9, hidden, 5, padding=2), nn.ReLU(), nn.Conv2d(hidden, hidden, 3, padding=2, dilation=2), nn.ReLU(),
-                         nn.Conv2d(hidden, hidden, 3, padding=4, dilation=4), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
+    if field not in STROKE_DILATIONS: raise ValueError(f"stroke_net: field {field!r} is not one of 'wide', 'wider', 'narrow'")
+    layers = [nn.Conv2d(9, hidden, 5, padding=2), nn.ReLU()]
+    for d in STROKE_DILATIONS[field]: layers += [nn.Conv2d(hidden, hidden, 3, padding=d, dilation=d), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Conv2d(hidden, 1, 1))
 
 # %% ../nbs/05_losses.ipynb #e207cef6
 def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = STROKE_CROP, crops: int = STROKE_FRAMES,

@@ -2,7 +2,7 @@
 bf16 where the run used it) with `genlm.losses.stroke_net` replaced by a prototype. Writes a copy of RUN whose finder is
 the new one (the rest of the model unchanged), for bench/finder_rp.py and bench/loss_check.py.
 
-    python bench/finder_field.py RUN OUT [--field wider] [--hidden 32] [--data runs/devset]
+    python bench/finder_field.py RUN OUT [--field wider] [--hidden 32] [--data runs/devset] [--steps N]
 
 Fields: "wide" (the library's 17 px: 5×5, then 3×3 dilated 2 and 4), "wider" (33 px: one more 3×3 dilated 8),
 "widest" (65 px: and one dilated 16).
@@ -46,8 +46,10 @@ def main():
     ap.add_argument("--field", default="wider", choices=list(DILATIONS))
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
+    ap.add_argument("--steps", type=int, help="each teaching's steps (default: the run's finder_steps)")
     a = ap.parse_args()
     ck = read_best(a.run)
+    if a.steps: ck.config.finder_steps = a.steps
     net = lambda field="wide", hidden=a.hidden: proto_net(a.field, hidden)  # noqa: E731
     L.stroke_net = GM.stroke_net = net  # the library builds its finder's network by this name
     m = GenLM(ck.template, ck.config)

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from finder_field import proto_net
+
 import genlm.losses as L
 import genlm.model as GM
 import genlm.train as GT
@@ -34,11 +36,9 @@ def colour_features(x: Tensor, d: Tensor) -> Tensor:
     return torch.cat(out, 1)
 
 
-def proto_net(field: str = "wide", hidden: int = 32) -> nn.Module:
-    "`genlm.losses.stroke_net` ('wide') on 9 + 2C channels."
-    n = 9 + 2 * len(COLOURS[0])
-    return nn.Sequential(nn.Conv2d(n, hidden, 5, padding=2), nn.ReLU(), nn.Conv2d(hidden, hidden, 3, padding=2, dilation=2), nn.ReLU(),
-                         nn.Conv2d(hidden, hidden, 3, padding=4, dilation=4), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
+def told_net(field: str = "wide", hidden: int = 32) -> nn.Module:
+    "`genlm.losses.stroke_net` on 9 + 2C channels."
+    return proto_net(field, hidden, inputs=9 + 2 * len(COLOURS[0]))
 
 
 def fit_told(unmarked, colors, *args, **kw):
@@ -50,11 +50,11 @@ def fit_told(unmarked, colors, *args, **kw):
 def install(colours: Tensor | None) -> None:
     "Route the library's finder through the colour features (colours known now, or set by `fit_told`), or restore it (None)."
     if colours is None:
-        if L.stroke_features is not colour_features: return  # not installed: leave other prototypes' patches alone
-        L.stroke_features, L.stroke_net, GM.stroke_net, GT.fit_stroke_net = LIBRARY[0], LIBRARY[1], LIBRARY[1], LIBRARY[2]
+        L.stroke_features, GT.fit_stroke_net = LIBRARY[0], LIBRARY[2]
+        if L.stroke_net is told_net: L.stroke_net = GM.stroke_net = LIBRARY[1]  # other prototypes' networks stay
         return
     COLOURS[:] = [colours]
-    L.stroke_features, L.stroke_net, GM.stroke_net, GT.fit_stroke_net = colour_features, proto_net, proto_net, fit_told
+    L.stroke_features, L.stroke_net, GM.stroke_net, GT.fit_stroke_net = colour_features, told_net, told_net, fit_told
 
 
 def patch(run: Path) -> None:

@@ -23,11 +23,11 @@ LIBRARY = L.stroke_net
 DILATIONS = {**L.STROKE_DILATIONS, "widest": (2, 4, 8, 16)}  # the library's fields, and one more
 
 
-def proto_net(field: str = "wide", hidden: int = 32) -> nn.Module:
-    "`genlm.losses.stroke_net` with more dilated 3×3 layers (a wider field) and `hidden` channels."
-    layers = [nn.Conv2d(9, hidden, 5, padding=2), nn.ReLU()]
+def proto_net(field: str = "wide", hidden: int = 32, inputs: int = 9, outputs: int = 1) -> nn.Module:
+    "`genlm.losses.stroke_net` with any of `DILATIONS`, `hidden` channels, and `inputs` features and `outputs` maps (the other prototypes)."
+    layers = [nn.Conv2d(inputs, hidden, 5, padding=2), nn.ReLU()]
     for d in DILATIONS[field]: layers += [nn.Conv2d(hidden, hidden, 3, padding=d, dilation=d), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Conv2d(hidden, 1, 1))
+    return nn.Sequential(*layers, nn.Conv2d(hidden, outputs, 1))
 
 
 def patch(run: Path) -> None:

@@ -25,16 +25,14 @@ from genlm.losses import (STROKE_ALPHA, STROKE_CROP, STROKE_FRAMES, STROKE_SHADE
                           stroke_features, thin_residual)
 from genlm.model import GenLM
 from genlm.train import _spread
-from finder_field import DILATIONS
+from finder_field import DILATIONS, proto_net
 
 LIBRARY_MAPS = L.PaintFinder.maps
 
 
 def heads_net(field: str = "wide", hidden: int = 32, out: int = 1) -> nn.Module:
     "`genlm.losses.stroke_net` with `out` outputs, one per paint colour."
-    layers = [nn.Conv2d(9, hidden, 5, padding=2), nn.ReLU()]
-    for d in DILATIONS[field]: layers += [nn.Conv2d(hidden, hidden, 3, padding=d, dilation=d), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Conv2d(hidden, out, 1))
+    return proto_net(field, hidden, outputs=out)
 
 
 def heads_maps(self, x):

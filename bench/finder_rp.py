@@ -1,10 +1,12 @@
 """Recall and precision of trained runs' own paint finders on the development set (issue 12, item 1), as training
 uses them: `genlm.data.paint_maps` at the run's size, thresholded, scored by bench/paint_check.py's rules.
 
-    python bench/finder_rp.py RUN [RUN ...] [--data runs/devset] [--frames 200 300] [--tta 1|2|4|8]
+    python bench/finder_rp.py RUN [RUN ...] [--data runs/devset] [--frames 200 300] [--tta 1|2|4|8] [--by-light 0.5]
 
 --tta N averages the finder over N of the square's symmetries (1: none; 2: + the mirror; 4: + the 180° turn and its
 mirror; 8: all eight), each undone on its map.
+
+--by-light T adds each run's recall / precision at P > T by the frame's mean grey level (dark < 60, 60–130, bright > 130).
 
 RUN is a run folder (its best checkpoint when it has one) or a folder holding checkpoint.json and .safetensors.
 """
@@ -12,6 +14,8 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+import torch
+from PIL import Image
 
 from paint_check import recall_precision, run_paint, true_paint
 
@@ -22,12 +26,17 @@ def main():
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
     ap.add_argument("--frames", type=int, nargs=2, default=[200, 300], help="marked frames scored: first, end")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.25, 0.3, 0.4, 0.5])
+    ap.add_argument("--by-light", type=float, help="also recall / precision at this threshold by the frames' brightness")
     ap.add_argument("--tta", type=int, default=1, choices=[1, 2, 4, 8], help="symmetries the finder is averaged over")
     a = ap.parse_args()
     lo, hi = a.frames
     files = sorted((a.data / "marked").glob("*.png"))[lo:hi]
     alpha = np.load(a.data / "paint_truth.npz")["alpha"][lo:hi]
     print(f"# {a.data}, marked frames {lo}–{hi - 1}: recall (rule R) / precision of P > threshold, any colour\n")
+    light = np.array([np.asarray(Image.open(f).convert("L"), np.float32).mean() for f in files])
+    groups = {k: torch.from_numpy(g) for k, g in
+              {"dark (< 60)": light < 60, "60–130": (light >= 60) & (light <= 130), "bright (> 130)": light > 130}.items()}
+    by_light = []
     print("| run | finder steps | " + " | ".join(f"P > {t}" for t in a.thresholds) + " |")
     print("|---|---|" + "---|" * len(a.thresholds))
     for run in a.runs:
@@ -38,6 +47,12 @@ def main():
             r, _, p = recall_precision((P > t).any(1), *truth)
             cells.append(f"{r:.3f} / {p:.3f}")
         print(f"| {run}{f' (×{a.tta} symmetries)' if a.tta > 1 else ''} | {m.cfg.finder_steps} | " + " | ".join(cells) + " |", flush=True)
+        if a.by_light is not None: by_light.append((run, [recall_precision((P[g] > a.by_light).any(1), *(x[g] for x in truth))
+                                                          for g in groups.values()]))
+    if not by_light: return
+    print(f"\n| run, P > {a.by_light} | " + " | ".join(f"{k}, {int(g.sum())} frames" for k, g in groups.items()) + " |")
+    print("|---|" + "---|" * len(groups))
+    for run, rows in by_light: print(f"| {run} | " + " | ".join(f"{r:.3f} / {p:.3f}" for r, _, p in rows) + " |")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from paint_check import candidates, recall_precision, run_paint, true_paint
 from genlm.data import load_frames, to_float
+from genlm.losses import point_segment_distance
 from genlm.model import GenLM, paint_objective, render_term
 from genlm.template import from_pixels
 
@@ -83,18 +84,20 @@ def main():
         for k, v in settings.items():
             if k != "render_alone": setattr(m.cfg, k, v)
         rng = np.random.default_rng(a.seed)  # the same candidates for every mode
-        S_all, T_all, names = [], [], None
+        S_all, T_all, on_path, names = [], [], [], None
         for i in range(len(files)):
             names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
             cand = np.concatenate([cand, answer[i:i + 1]])
+            on_path.append(_on_own_path(cand, names + ["answer"], t, S))
             S_all.append(_mean_score(m, cand, P[i:i + 1], a.seed + i, a.draws, alone))
             T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, alone))
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
+        on_path = np.stack(on_path)
         saved.update({f"{mode}/found": found, f"{mode}/true": true, "names": np.array(names), "painted": painted,
-                      "showing": showing})
+                      "showing": showing, "on_path": on_path})
         print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
-        rows_f, rows_t = _checks(found, names, t, painted, showing), _checks(true, names, t, painted, showing)
+        rows_f, rows_t = _checks(found, names, t, painted, showing, on_path), _checks(true, names, t, painted, showing, on_path)
         for k in rows_f: print(f"| {k} | {rows_f[k]:.1f} | {rows_t[k]:.1f} |")
         wins = (found[:, 1:] <= found[:, :1]).mean(0)  # how often each candidate scores at least the truth's
         print("most often at least as good as the truth (paint found): " +
@@ -116,8 +119,22 @@ def _showing(truth_npz, gt_px: np.ndarray, src: int, S: int, t) -> np.ndarray:
     return np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)
 
 
-def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: np.ndarray) -> dict[str, float]:
-    "% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted (or whose paint does not show); the global ones; the run's answer."
+def _on_own_path(cand: np.ndarray, names: list[str], t, size: int) -> np.ndarray:
+    """(K,) the line shifts that keep the line on its own path (most of its shifted points within ½ training px of the true
+    polyline: a line slid along itself, which paint can tell only by its ends); cand[0] is the truth."""
+    out, px = np.zeros(len(cand), bool), 2 / size
+    for j, nm in enumerate(names):
+        ln = next((ln for ln in t.lines if nm.startswith(ln.name + "+")), None)
+        if ln is None: continue
+        true, moved = torch.from_numpy(cand[0][ln.points])[None], torch.from_numpy(cand[j][ln.points])[None]
+        d = point_segment_distance(moved, true[:, :-1], true[:, 1:]).amin(-1)[0]
+        out[j] = float(d.median()) < px / 2
+    return out
+
+
+def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: np.ndarray, on_path: np.ndarray) -> dict[str, float]:
+    """% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted (or whose paint
+    does not show, or that slide a line along itself); the global ones; the run's answer."""
     drop, hide = np.zeros_like(S_, bool), np.zeros_like(S_, bool)
     for j, nm in enumerate(names):
         for li, ln in enumerate(t.lines):
@@ -128,6 +145,7 @@ def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: n
             "… shifts of lines the set left unpainted left out": (np.where(drop, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "… and shifts of lines whose paint does not show at the training size": (np.where(hide, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "… shifts of unpainted lines and 2-px shifts left out (4 px and all the rest kept)": (np.where(drop | two, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
+            "… shifts of unpainted lines and shifts that slide a line along its own path left out": (np.where(drop | on_path, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "beats the template and every similarity perturbation": (S_[:, glob] > S_[:, :1]).all(1),
             "beats the run's own answer": S_[:, -1] > S_[:, 0]}
     return {k: 100 * float(v.mean()) for k, v in rows.items()}

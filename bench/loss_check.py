@@ -14,7 +14,8 @@ The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 mi
 
 The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md; with the
 development set's `visible` (bench/devset.py) a row also leaves out shifts of lines whose paint does not show at the
-training size. `--reach full` keeps the maps at the frames' own size, as a run with `paint_scale` 2 does on 256² frames (the
+training size, and one row leaves out instead the shifts that slide a line along its own path (the median shifted point
+within ½ training px of the true line's open polyline), which paint can tell only by the line's ends. `--reach full` keeps the maps at the frames' own size, as a run with `paint_scale` 2 does on 256² frames (the
 landmarks are continuous: every mode reads maps of any size).
 """
 import argparse

@@ -33,10 +33,7 @@ def main():
     files = sorted((a.data / "marked").glob("*.png"))[lo:hi]
     alpha = np.load(a.data / "paint_truth.npz")["alpha"][lo:hi]
     print(f"# {a.data}, marked frames {lo}–{hi - 1}: recall (rule R) / precision of P > threshold, any colour\n")
-    light = np.array([np.asarray(Image.open(f).convert("L"), np.float32).mean() for f in files])
-    groups = {k: torch.from_numpy(g) for k, g in
-              {"dark (< 60)": light < 60, "60–130": (light >= 60) & (light <= 130), "bright (> 130)": light > 130}.items()}
-    by_light = []
+    by_light, groups = [], _light_groups(files) if a.by_light is not None else {}
     print("| run | finder steps | " + " | ".join(f"P > {t}" for t in a.thresholds) + " |")
     print("|---|---|" + "---|" * len(a.thresholds))
     for run in a.runs:
@@ -53,6 +50,13 @@ def main():
     print(f"\n| run, P > {a.by_light} | " + " | ".join(f"{k}, {int(g.sum())} frames" for k, g in groups.items()) + " |")
     print("|---|" + "---|" * len(groups))
     for run, rows in by_light: print(f"| {run} | " + " | ".join(f"{r:.3f} / {p:.3f}" for r, _, p in rows) + " |")
+
+
+def _light_groups(files: list[Path]) -> dict[str, torch.Tensor]:
+    "The frames by mean grey level: dark (< 60), 60–130, bright (> 130), as bool masks."
+    light = np.array([np.asarray(Image.open(f).convert("L"), np.float32).mean() for f in files])
+    masks = {"dark (< 60)": light < 60, "60–130": (light >= 60) & (light <= 130), "bright (> 130)": light > 130}
+    return {k: torch.from_numpy(g) for k, g in masks.items()}
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def main():
         for i in range(len(files)):
             names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
             cand = np.concatenate([cand, answer[i:i + 1]])
-            on_path.append(_on_own_path(cand, names + ["answer"], t, S))
+            on_path.append(_on_own_path(cand, _line_of(names + ["answer"], t), t, S))
             S_all.append(_mean_score(m, cand, P[i:i + 1], a.seed + i, a.draws, alone))
             T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, alone))
         names = names + ["run's answer L_delta(G(M))"]
@@ -120,13 +120,18 @@ def _showing(truth_npz, gt_px: np.ndarray, src: int, S: int, t) -> np.ndarray:
     return np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)
 
 
-def _on_own_path(cand: np.ndarray, names: list[str], t, size: int) -> np.ndarray:
+def _line_of(names: list[str], t) -> list[int | None]:
+    "Each candidate's shifted line (its index in t.lines), None for the rest."
+    return [next((li for li, ln in enumerate(t.lines) if nm.startswith(ln.name + "+")), None) for nm in names]
+
+
+def _on_own_path(cand: np.ndarray, line_of: list[int | None], t, size: int) -> np.ndarray:
     """(K,) the line shifts that keep the line on its own path (most of its shifted points within ½ training px of the true
     polyline: a line slid along itself, which paint can tell only by its ends); cand[0] is the truth."""
     out, px = np.zeros(len(cand), bool), 2 / size
-    for j, nm in enumerate(names):
-        ln = next((ln for ln in t.lines if nm.startswith(ln.name + "+")), None)
-        if ln is None: continue
+    for j, li in enumerate(line_of):
+        if li is None: continue
+        ln = t.lines[li]
         true, moved = torch.from_numpy(cand[0][ln.points])[None], torch.from_numpy(cand[j][ln.points])[None]
         d = point_segment_distance(moved, true[:, :-1], true[:, 1:]).amin(-1)[0]
         out[j] = float(d.median()) < px / 2
@@ -137,9 +142,8 @@ def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: n
     """% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted (or whose paint
     does not show, or that slide a line along itself); the global ones; the run's answer."""
     drop, hide = np.zeros_like(S_, bool), np.zeros_like(S_, bool)
-    for j, nm in enumerate(names):
-        for li, ln in enumerate(t.lines):
-            if nm.startswith(ln.name + "+"): drop[:, j], hide[:, j] = ~painted[:, li], ~showing[:, li]
+    for j, li in enumerate(_line_of(names, t)):
+        if li is not None: drop[:, j], hide[:, j] = ~painted[:, li], ~showing[:, li]
     glob = [j for j, nm in enumerate(names) if j > 0 and "px" not in nm and "answer" not in nm]
     two = np.broadcast_to(np.array([nm.endswith("+2px") for nm in names]), S_.shape)
     rows = {"truth strictly best": (S_[:, 1:] > S_[:, :1]).all(1),

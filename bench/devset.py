@@ -7,7 +7,8 @@ Run with the separate venv that has MediaPipe (see bench/DEVSET.md):
 
 Writes the `genlm synth` layout (marked/, unmarked/, test/ PNGs, video.mp4, gt.npz) plus paint_truth.npz (the true
 paint alpha of every marked frame, and `visible`: how much the paint changes the frame, the largest channel difference from
-the same frame unpainted after lighting and blur, before noise and JPEG), meta.json (sources, identities, settings) and pictures to look at
+the same frame unpainted after lighting and blur, before noise and JPEG; `shown`: the same in the frame as written, against its
+unpainted twin given the same noise and JPEG quality), meta.json (sources, identities, settings) and pictures to look at
 (stills_check.png: the detector's landmarks mapped onto the template on each still; montage.png; montage_gt.png).
 Ground truth: MediaPipe FaceMesh (the model ships in the mediapipe wheel), run once per still, mapped to the 72 points of
 genlm's face template; every frame's landmarks go through the same geometric warp as its pixels.
@@ -15,6 +16,7 @@ genlm's face template; every frame's landmarks go through the same geometric war
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -212,9 +214,11 @@ def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generat
             cv2.line(k, (int(4 - ln / 2 * np.cos(ang)), int(4 - ln / 2 * np.sin(ang))),
                      (int(4 + ln / 2 * np.cos(ang)), int(4 + ln / 2 * np.sin(ang))), 1.0, 1, cv2.LINE_AA)
             img, bare = (cv2.filter2D(x, -1, k / k.sum()) for x in (img, bare))
+        twin = copy.deepcopy(rng)  # the unpainted twin gets the same noise and JPEG quality; the main stream is untouched
         frames.append(finish(img, size, rng)); pts.append(q)
         u8 = lambda x: np.clip(cv2.resize(x, (size, size), interpolation=cv2.INTER_AREA) * 255 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731
-        alphas.append(None if a is None else (u8(a), u8(np.abs(img - bare).max(-1))))  # alpha, contrast the paint makes
+        shown = lambda: np.abs(frames[-1].astype(np.int16) - finish(bare, size, twin).astype(np.int16)).max(-1).astype(np.uint8)  # noqa: E731
+        alphas.append(None if a is None else (u8(a), u8(np.abs(img - bare).max(-1)), shown()))  # alpha, contrast before and after noise and JPEG
     return frames, np.array(pts, np.float32), alphas
 
 
@@ -458,7 +462,7 @@ def main(argv=None):
         gt[f"{name}_clip"] = np.asarray(clips, np.int16)
         if name == "marked":
             np.savez_compressed(out / "paint_truth.npz", alpha=np.array([x[0] for x in alphas], np.uint8),
-                                visible=np.array([x[1] for x in alphas], np.uint8))
+                                visible=np.array([x[1] for x in alphas], np.uint8), shown=np.array([x[2] for x in alphas], np.uint8))
     if a.video:
         vid = max(range(k), key=lambda i: stills[i].row["iod_px"])  # the largest face in its source
         im, pts, _, ids, _ = make_set(stills, a.video, a.video, canvas, size, a.seed, 4, distract=0.0, ident_order=[vid])

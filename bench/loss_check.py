@@ -13,8 +13,9 @@ every candidate (one draw, as before the eighth session, is noisier than the los
 The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 min for the drawn one).
 
 The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md; with the
-development set's `visible` (bench/devset.py) a row also leaves out shifts of lines whose paint does not show at the
-training size, and one row leaves out instead the shifts that slide a line along its own path (the median shifted point
+development set's contrast (bench/devset.py: `shown`, what the paint changes in the frame as written, after noise and
+JPEG; `visible`, before them, in sets built before the twenty-third session) a row also leaves out shifts of lines whose
+paint does not show at the training size (`--shows`), and one row leaves out instead the shifts that slide a line along its own path (the median shifted point
 within ½ training px of the true line's open polyline), which paint can tell only by the line's ends. `--reach full` keeps the maps at the frames' own size, as a run with `paint_scale` 2 does on 256² frames (the
 landmarks are continuous: every mode reads maps of any size).
 """
@@ -44,6 +45,7 @@ def main():
     ap.add_argument("--save", type=Path, help="keep every frame's scores (found and true paint) per mode in this .npz")
     ap.add_argument("--reach", default="spread", help="how the finder's map reaches the training size (paint_check.run_paint)")
     ap.add_argument("--merge", action="store_true", help="one map of any colour (the maximum over the finder's maps): every line matched to all paint")
+    ap.add_argument("--shows", type=float, default=SHOWS, help="the contrast (0–1) below which a line's paint counts as not showing")
     ap.add_argument("--modes", nargs="+", default=["sampled", "weighed", "sampled + kernel"], help="which paint losses to check")
     a = ap.parse_args()
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
@@ -69,9 +71,9 @@ def main():
     gi = np.clip(np.round(gt["marked"][:len(files)]).astype(int), 0, src - 1)
     on = amax[np.arange(len(files))[:, None], gi[..., 1], gi[..., 0]] >= 0.3
     painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
-    showing = painted & _showing(truth_npz, gt["marked"][:len(files)], src, S, t) if "visible" in truth_npz.files else painted
+    showing = painted & _showing(truth_npz, gt["marked"][:len(files)], src, S, t, a.shows) if "visible" in truth_npz.files else painted
     print(f"{100 * (~showing).any(1).mean():.0f}% of frames have a line whose paint does not show at {S}² "
-          f"(contrast < {SHOWS} at half its points or more)")
+          f"(contrast < {a.shows} at half its points or more, {'in the frame as written' if 'shown' in truth_npz.files else 'before noise and JPEG'})")
     T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // full)  # the true paint as P: one map
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
     modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
@@ -111,12 +113,14 @@ def main():
 SHOWS = 0.1  # paint shows at the training size where it changes a pixel's colour by this much (largest channel, 0–1)
 
 
-def _showing(truth_npz, gt_px: np.ndarray, src: int, S: int, t) -> np.ndarray:
-    "(n, lines): lines whose paint shows at the training size: contrast ≥ SHOWS within 1 px of half their points or more."
-    v = torch.from_numpy(truth_npz["visible"][:len(gt_px)]).float()[:, None] / 255
+def _showing(truth_npz, gt_px: np.ndarray, src: int, S: int, t, shows: float = SHOWS) -> np.ndarray:
+    """(n, lines): lines whose paint shows at the training size: contrast ≥ `shows` within 1 px of half their points or more
+    (in the frame as written where the set has it, `shown`; else before noise and JPEG, `visible`)."""
+    key = "shown" if "shown" in truth_npz.files else "visible"
+    v = torch.from_numpy(truth_npz[key][:len(gt_px)]).float()[:, None] / 255
     v = F.max_pool2d(F.avg_pool2d(v, src // S), 3, 1, 1)[:, 0].numpy()
     gi = np.clip(np.floor((gt_px + 0.5) * S / src).astype(int), 0, S - 1)  # source pixel centres at integers
-    on = v[np.arange(len(gt_px))[:, None], gi[..., 1], gi[..., 0]] >= SHOWS
+    on = v[np.arange(len(gt_px))[:, None], gi[..., 1], gi[..., 0]] >= shows
     return np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)
 
 

@@ -4,7 +4,10 @@
 per-line shifts (candidates of bench/paint_check.py) and a trained run's own answer, L_delta(G(M)); both ways of reading
 the soft paint maps (`paint_weights` false: 4·paint_k pixels sampled ∝ P; true: the heaviest pixels weighed by P), and
 the sampled loss with the robust kernel term added (`paint_sigma` 1.5 px, `lambda_kernel` 0.3), and render and compare
-(`genlm.losses.render_paint_loss`) alone and added to the sampled loss (`lambda_render`). A sampled loss is
+(`genlm.losses.render_paint_loss`) alone and added to the sampled loss (`lambda_render`); and two readings of the picture
+itself, not the finder's maps (twenty-third session): "cycle", the paper's cycle loss |M − R(points, G(M))| with each line
+drawn in its found colour, and "G residual", render and compare against |M − G(M)| (largest channel) as the map; their
+"true paint" column is the found one for "cycle" and render and compare on the true paint for "G residual". A sampled loss is
 scored as training sees it over many steps: its mean over `--draws` draws of the paint pixels, the same draws for
 every candidate (one draw, as before the eighth session, is noisier than the loss L_delta descends).
 
@@ -15,7 +18,7 @@ The finder is the run's own (`--refit`: fitted afresh, as a new run would, ~9 mi
 The training size and template are the run's. Rules (recall, precision, unpainted lines) as in bench/PAINT.md; with the
 development set's contrast (bench/devset.py: `shown`, what the paint changes in the frame as written, after noise and
 JPEG; `visible`, before them, in sets built before the twenty-third session) a row also leaves out shifts of lines whose
-paint does not show at the training size (`--shows`), and one row leaves out instead the shifts that slide a line along its own path (the median shifted point
+paint does not show at the training size (one row for each contrast in `--shows`), and one row leaves out instead the shifts that slide a line along its own path (the median shifted point
 within ½ training px of the true line's open polyline), which paint can tell only by the line's ends. `--reach full` keeps the maps at the frames' own size, as a run with `paint_scale` 2 does on 256² frames (the
 landmarks are continuous: every mode reads maps of any size).
 """
@@ -28,7 +31,7 @@ import torch.nn.functional as F
 
 from paint_check import candidates, recall_precision, run_paint, true_paint
 from genlm.data import load_frames, to_float
-from genlm.losses import point_segment_distance
+from genlm.losses import paint_colors, point_segment_distance
 from genlm.model import GenLM, paint_objective, render_term
 from genlm.template import from_pixels
 
@@ -45,7 +48,7 @@ def main():
     ap.add_argument("--save", type=Path, help="keep every frame's scores (found and true paint) per mode in this .npz")
     ap.add_argument("--reach", default="spread", help="how the finder's map reaches the training size (paint_check.run_paint)")
     ap.add_argument("--merge", action="store_true", help="one map of any colour (the maximum over the finder's maps): every line matched to all paint")
-    ap.add_argument("--shows", type=float, default=SHOWS, help="the contrast (0–1) below which a line's paint counts as not showing")
+    ap.add_argument("--shows", type=float, nargs="+", default=[SHOWS], help="contrasts (0–1) below which a line's paint counts as not showing: a row each")
     ap.add_argument("--modes", nargs="+", default=["sampled", "weighed", "sampled + kernel"], help="which paint losses to check")
     a = ap.parse_args()
     files = sorted((a.data / "marked").glob("*.png"))[:a.frames]
@@ -71,34 +74,45 @@ def main():
     gi = np.clip(np.round(gt["marked"][:len(files)]).astype(int), 0, src - 1)
     on = amax[np.arange(len(files))[:, None], gi[..., 1], gi[..., 0]] >= 0.3
     painted = np.stack([on[:, ln.points].mean(1) >= 0.5 for ln in t.lines], 1)  # (n, lines) lines the set painted
-    showing = painted & _showing(truth_npz, gt["marked"][:len(files)], src, S, t, a.shows) if "visible" in truth_npz.files else painted
-    print(f"{100 * (~showing).any(1).mean():.0f}% of frames have a line whose paint does not show at {S}² "
-          f"(contrast < {a.shows} at half its points or more, {'in the frame as written' if 'shown' in truth_npz.files else 'before noise and JPEG'})")
+    showing = {c: painted & _showing(truth_npz, gt["marked"][:len(files)], src, S, t, c) for c in a.shows} if "visible" in truth_npz.files else {}
+    for c, sh in showing.items():
+        print(f"{100 * (painted & ~sh).any(1).mean():.0f}% of frames have a painted line whose paint does not show at {S}² (contrast < {c} at half its "
+              f"points or more, {'in the frame as written' if 'shown' in truth_npz.files else 'before noise and JPEG'}): "
+              f"{100 * (painted & ~sh).sum() / max(1, painted.sum()):.1f} % of the painted lines")
     T = F.avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, alpha.shape[-1] // full)  # the true paint as P: one map
     print(f"{100 * (~painted).any(1).mean():.0f}% of frames have a line the set left unpainted")
     modes = {"sampled": dict(paint_weights=False, paint_sigma=0.0), "weighed": dict(paint_weights=True, paint_sigma=0.0),
              "sampled + kernel": dict(paint_weights=False, paint_sigma=1.5, lambda_kernel=0.3),
              **{f"render alone σ={s}": dict(render_alone=s) for s in (0.5, 1.0, 2.0)},  # not a Config field: read below
+             "cycle": dict(cycle=True),  # not a Config field: the picture itself, |M − R(points, G(M))|
+             "G residual σ=0.5": dict(gres=0.5),  # not a Config field: render and compare against |M − G(M)| as the paint map
              **{f"sampled + {w} × render σ={s}": dict(paint_weights=False, paint_sigma=0.0, lambda_render=w, render_sigma=s)
                 for w, s in ((0.1, 0.5), (0.3, 0.5), (1.0, 0.5))}}
     saved = {}
     for mode, settings in {k: v for k, v in modes.items() if k in a.modes}.items():
         m.cfg.lambda_render, alone = 0.0, settings.get("render_alone")
         for k, v in settings.items():
-            if k != "render_alone": setattr(m.cfg, k, v)
+            if k not in ("render_alone", "cycle", "gres"): setattr(m.cfg, k, v)
+        R = _paint_renderer(m) if settings.get("cycle") else None
         rng = np.random.default_rng(a.seed)  # the same candidates for every mode
         S_all, T_all, on_path, names = [], [], [], None
         for i in range(len(files)):
             names, cand = candidates(truth[i], np.asarray(t.points, np.float32), t.lines, S, rng)
             cand = np.concatenate([cand, answer[i:i + 1]])
             on_path.append(_on_own_path(cand, _line_of(names + ["answer"], t), t, S))
+            if R is not None:  # the frame itself: no other reading of the true paint
+                S_all.append(_cycle_score(R, m, cand, M[i:i + 1])); T_all.append(S_all[-1]); continue
+            if settings.get("gres"):  # G's residual as the map; the true column reads the true paint
+                res = (M[i:i + 1] - m.G(M[i:i + 1])).abs().amax(1, keepdim=True).clamp(0, 1)
+                S_all.append(render_term(m, torch.from_numpy(cand), res, settings["gres"]).numpy())
+                T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, settings["gres"])); continue
             S_all.append(_mean_score(m, cand, P[i:i + 1], a.seed + i, a.draws, alone))
             T_all.append(_mean_score(m, cand, T[i:i + 1], a.seed + i, a.draws, alone))
         names = names + ["run's answer L_delta(G(M))"]
         found, true = np.stack(S_all), np.stack(T_all)
         on_path = np.stack(on_path)
         saved.update({f"{mode}/found": found, f"{mode}/true": true, "names": np.array(names), "painted": painted,
-                      "showing": showing, "on_path": on_path})
+                      "shows": np.array(list(showing)), "showing": np.array(list(showing.values())), "on_path": on_path})
         print(f"\n## {mode}: {settings}\n| check | % frames, paint found | % frames, the true paint |\n|---|---|---|")
         rows_f, rows_t = _checks(found, names, t, painted, showing, on_path), _checks(true, names, t, painted, showing, on_path)
         for k in rows_f: print(f"| {k} | {rows_f[k]:.1f} | {rows_t[k]:.1f} |")
@@ -142,17 +156,20 @@ def _on_own_path(cand: np.ndarray, line_of: list[int | None], t, size: int) -> n
     return out
 
 
-def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: np.ndarray, on_path: np.ndarray) -> dict[str, float]:
+def _checks(S_: np.ndarray, names: list[str], t, painted: np.ndarray, showing: dict[float, np.ndarray], on_path: np.ndarray) -> dict[str, float]:
     """% of frames where the truth beats: every candidate; every one but shifts of lines left unpainted (or whose paint
-    does not show, or that slide a line along itself); the global ones; the run's answer."""
-    drop, hide = np.zeros_like(S_, bool), np.zeros_like(S_, bool)
+    does not show at each contrast of `showing`, or that slide a line along itself); the global ones; the run's answer."""
+    drop, hide = np.zeros_like(S_, bool), {c: np.zeros_like(S_, bool) for c in showing}
     for j, li in enumerate(_line_of(names, t)):
-        if li is not None: drop[:, j], hide[:, j] = ~painted[:, li], ~showing[:, li]
+        if li is None: continue
+        drop[:, j] = ~painted[:, li]
+        for c, sh in showing.items(): hide[c][:, j] = ~sh[:, li]
     glob = [j for j, nm in enumerate(names) if j > 0 and "px" not in nm and "answer" not in nm]
     two = np.broadcast_to(np.array([nm.endswith("+2px") for nm in names]), S_.shape)
     rows = {"truth strictly best": (S_[:, 1:] > S_[:, :1]).all(1),
             "… shifts of lines the set left unpainted left out": (np.where(drop, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
-            "… and shifts of lines whose paint does not show at the training size": (np.where(hide, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
+            **{f"… and shifts of lines whose paint does not show at the training size (contrast < {c})": (np.where(h, np.inf, S_)[:, 1:] > S_[:, :1]).all(1)
+               for c, h in hide.items()},
             "… shifts of unpainted lines and 2-px shifts left out (4 px and all the rest kept)": (np.where(drop | two, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "… shifts of unpainted lines and shifts that slide a line along its own path left out": (np.where(drop | on_path, np.inf, S_)[:, 1:] > S_[:, :1]).all(1),
             "beats the template and every similarity perturbation": (S_[:, glob] > S_[:, :1]).all(1),
@@ -171,6 +188,23 @@ def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws
     if alone: return render_term(m, torch.from_numpy(cand), maps, alone).numpy()
     one = lambda d: torch.stack([_score(m, torch.from_numpy(c)[None], maps, seed + 100_000 * d) for c in cand]).numpy()
     return np.mean([one(d) for d in range(draws)], 0)
+
+
+def _paint_renderer(m: GenLM):
+    "The run's renderer R with each line drawn in its found paint colour (one colour: the one found), as the frames show it."
+    from genlm.render import Renderer
+    R = Renderer(m.template, backend=m.cfg.renderer)
+    found = m.paint_found[m.paint_found[:, 0] >= 0]
+    _, line_color = paint_colors(torch.tensor([ln.color for ln in m.template.lines]))
+    R.color.copy_(found[line_color.clamp_max(len(found) - 1)] if len(found) > 1 else found[0].expand(len(R.color), 3))
+    return R
+
+
+def _cycle_score(R, m: GenLM, cand: np.ndarray, M: torch.Tensor) -> np.ndarray:
+    "Each candidate's (K,N,2) mean |M − R(points, G(M))| on one frame M (1,3,S,S): the paper's cycle loss, read on the picture."
+    fake = m.G(M)
+    pts = torch.from_numpy(cand)
+    return (R(pts, fake.expand(len(pts), -1, -1, -1)) - M).abs().mean((1, 2, 3)).numpy()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 compares against), and genlm runs trained by the CLI's path, scored on the held-out test frames.
 
     python bench/devset.py                                   # build runs/devset first (see bench/DEVSET.md)
-    python bench/devset_train.py supervised [--data runs/devset] [--steps 3000] [--preset cpu128] [--warp 12]
+    python bench/devset_train.py supervised [--data runs/devset] [--steps 3000] [--preset cpu128] [--warp 12] [--seed 0]
     python bench/devset_train.py run RUN [--data runs/devset]          # score a run trained with `genlm train`
 
 NME is inter-ocular (genlm.metrics), on the 150 test frames; jitter along the test clips and the video.
@@ -23,10 +23,10 @@ from genlm.predict import Landmarker
 from genlm.template import Template, from_pixels, get_template
 
 
-def supervised(data: Path, steps: int, preset: str = "cpu", warp: float = 0) -> dict:
+def supervised(data: Path, steps: int, preset: str = "cpu", warp: float = 0, seed: int = 0) -> dict:
     "L_delta trained on the unmarked frames' ground truth (L1 on normalised points): what labels would give."
     t0 = time.time()
-    net, cfg, t = train_supervised(data, steps, preset, warp)
+    net, cfg, t = train_supervised(data, steps, preset, warp, seed)
     lm = Landmarker(net, t, cfg.size, "cpu", precision="fp32")
     p = lm.predict(data / "test", smooth=0)
     gt = np.load(data / "gt.npz")
@@ -60,15 +60,17 @@ def check_warped_labels(warp: float = 12.0) -> None:
     if (dot - ((y[0, 0] + 1) * 32 - 0.5)).norm() > 0.5: raise RuntimeError("warped_labels no longer matches genlm.data.augment")
 
 
-def train_supervised(data: Path, steps: int, preset: str = "cpu", warp: float = 0) -> tuple[LandmarkNet, Config, Template]:
-    "A supervised L_delta (L1 to the unmarked frames' ground truth), its config and template; warp > 0: augmented as training is."
+def train_supervised(data: Path, steps: int, preset: str = "cpu", warp: float = 0, seed: int = 0) -> tuple[LandmarkNet, Config, Template]:
+    """A supervised L_delta (L1 to the unmarked frames' ground truth), its config and template; warp > 0: augmented as training is;
+    `seed` draws the weights and the batches (before the twenty-third session the weights were unseeded)."""
     if warp > 0: check_warped_labels(warp)
     cfg, t = make_config(preset), get_template("face")
     gt = np.load(data / "gt.npz")
     U = load_frames(data / "unmarked", cfg.size, progress=False)
     size = int(gt["size"])
     Y = torch.tensor(from_pixels(gt["unmarked"], (size, size)), dtype=torch.float32)  # (n, N, 2) normalised
-    net, g = LandmarkNet.from_config(cfg, t), torch.Generator().manual_seed(0)
+    torch.manual_seed(seed)
+    net, g = LandmarkNet.from_config(cfg, t), torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(net.parameters(), cfg.lr_landmark)
     for _ in range(steps):
         i = torch.randint(len(U), (cfg.batch,), generator=g)
@@ -100,9 +102,10 @@ if __name__ == "__main__":
     ap.add_argument("--data", default="runs/devset", type=Path)
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--warp", type=float, default=0, help="with `supervised`: augment as training does, with this warp (0: none)")
+    ap.add_argument("--seed", type=int, default=0, help="with `supervised`: the weights' and batches' seed")
     ap.add_argument("--preset", default="cpu", help="with `supervised`: the preset whose size and L_delta widths to train")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    m = supervised(a.data, a.steps, a.preset, a.warp) if a.what == "supervised" else score_run(Path(a.run), a.data)
+    m = supervised(a.data, a.steps, a.preset, a.warp, a.seed) if a.what == "supervised" else score_run(Path(a.run), a.data)
     print(format_table(m))
     print(f"template alone: NME {m['template_nme']:.4f}; machine {platform.machine()}, torch {torch.__version__}, 1 thread")

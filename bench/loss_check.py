@@ -191,12 +191,14 @@ def _mean_score(m: GenLM, cand: np.ndarray, maps: torch.Tensor, seed: int, draws
 
 
 def _paint_renderer(m: GenLM):
-    "The run's renderer R with each line drawn in its found paint colour (one colour: the one found), as the frames show it."
+    """The run's renderer R with each line drawn in its found paint colour, as the frames show it: one map, the one colour
+    found; one map per colour, each line's colour's (its template colour where none was found)."""
     from genlm.render import Renderer
     R = Renderer(m.template, backend=m.cfg.renderer)
-    found = m.paint_found[m.paint_found[:, 0] >= 0]
+    if not bool(m.paint_by_color): R.color.copy_(m.paint_found[0].expand(len(R.color), 3)); return R
     _, line_color = paint_colors(torch.tensor([ln.color for ln in m.template.lines]))
-    R.color.copy_(found[line_color.clamp_max(len(found) - 1)] if len(found) > 1 else found[0].expand(len(R.color), 3))
+    found = m.paint_found[line_color]  # (L, 3); −1: none found for that colour
+    R.color.copy_(torch.where(found[:, :1] >= 0, found, R.color))
     return R
 
 

@@ -214,11 +214,12 @@ def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generat
             cv2.line(k, (int(4 - ln / 2 * np.cos(ang)), int(4 - ln / 2 * np.sin(ang))),
                      (int(4 + ln / 2 * np.cos(ang)), int(4 + ln / 2 * np.sin(ang))), 1.0, 1, cv2.LINE_AA)
             img, bare = (cv2.filter2D(x, -1, k / k.sum()) for x in (img, bare))
-        twin = copy.deepcopy(rng)  # the unpainted twin gets the same noise and JPEG quality; the main stream is untouched
+        twin = copy.deepcopy(rng) if a is not None else None  # the unpainted twin gets the same noise and JPEG; the main stream is untouched
         frames.append(finish(img, size, rng)); pts.append(q)
+        if a is None: alphas.append(None); continue
         u8 = lambda x: np.clip(cv2.resize(x, (size, size), interpolation=cv2.INTER_AREA) * 255 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731
-        shown = lambda: np.abs(frames[-1].astype(np.int16) - finish(bare, size, twin).astype(np.int16)).max(-1).astype(np.uint8)  # noqa: E731
-        alphas.append(None if a is None else (u8(a), u8(np.abs(img - bare).max(-1)), shown()))  # alpha, contrast before and after noise and JPEG
+        shown = np.abs(frames[-1].astype(np.int16) - finish(bare, size, twin).astype(np.int16)).max(-1).astype(np.uint8)
+        alphas.append((u8(a), u8(np.abs(img - bare).max(-1)), shown))  # alpha, contrast before and after noise and JPEG
     return frames, np.array(pts, np.float32), alphas
 
 

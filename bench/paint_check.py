@@ -65,8 +65,8 @@ def run_paint(run: Path, files: list[Path], refit_from: Path | None = None, reac
     from genlm.data import paint_maps
     from genlm.model import GenLM
     from genlm.train import fit_finder, set_finder
-    import finder_feats, finder_field, finder_heads, finder_lum
-    finder_field.patch(run); finder_heads.patch(run); finder_feats.patch(run); finder_lum.patch(run)  # prototype finders (bench/finder_*.py)
+    import finder_feats, finder_field, finder_lum
+    finder_field.patch(run); finder_feats.patch(run); finder_lum.patch(run)  # prototype finders (bench/finder_*.py)
     ck = read_best(run)
     m = GenLM.from_checkpoint(ck).eval()
     if refit_from is not None: set_finder(m, fit_finder(refit_from / "marked", refit_from / "unmarked", m))

@@ -329,6 +329,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'genlm.model.make_optimizers': ('model.html#make_optimizers', 'genlm/model.py'),
                              'genlm.model.map_colors': ('model.html#map_colors', 'genlm/model.py'),
                              'genlm.model.paint_distance': ('model.html#paint_distance', 'genlm/model.py'),
+                             'genlm.model.paint_net_outputs': ('model.html#paint_net_outputs', 'genlm/model.py'),
                              'genlm.model.paint_objective': ('model.html#paint_objective', 'genlm/model.py'),
                              'genlm.model.paint_terms': ('model.html#paint_terms', 'genlm/model.py'),
                              'genlm.model.paper_losses': ('model.html#paper_losses', 'genlm/model.py'),

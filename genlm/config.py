@@ -86,6 +86,7 @@ class Config:
     finder_steps: int = 4000  # training steps of the drawn-stroke finder (paint_finder="drawn"; 2000 before 2026-12-06)
     finder_net: FinderNet = "wide"  # its network's field: "wide" (17 px), "wider" (33 px, 1.5× the fit) or "narrow" (7×7, before 2026-12-04) (paint_finder="drawn")
     finder_self: float = 0.7  # > 0: teach it again, also on the real paint it is this sure of (P ≥) in the marked frames; 0: drawn strokes only, as before 2026-12-07 (paint_finder="drawn")
+    finder_heads: bool = True  # several paint colours: one output per colour, each taught on its own colour's strokes (the others' are its negatives); False: one output, each pixel given to the colour its residual points toward, as before 2026-12-07 (paint_finder="drawn")
     paint_tol: float = 0.4  # RGB distance within which a pixel counts as a line's paint colour (paint_finder="colour")
     pool_size: int = 50  # images in each discriminator's history pool (CycleGAN)
     renderer: Backend = "torch"  # renderer backend: "torch" or "pytorch3d"
@@ -128,10 +129,10 @@ class Config:
     def ignored(self) -> tuple[str, ...]:
         "The settings this objective and output form do not use."
         return (IGNORED.get(self.objective, ()) + (("max_residual",) if self.output == "offsets" else ())
-                + (("paint_tol",) if self.paint_finder != "colour" else ("paint_scale",)) + (("finder_steps", "finder_net", "finder_self") if self.paint_finder != "drawn" else ()))
+                + (("paint_tol",) if self.paint_finder != "colour" else ("paint_scale",)) + (("finder_steps", "finder_net", "finder_self", "finder_heads") if self.paint_finder != "drawn" else ()))
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
-IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "lambda_render", "render_sigma", "paint_scale", "paint_tol", "paint_finder", "finder_steps", "finder_net", "finder_self")}
+IGNORED: dict[str, tuple[str, ...]] = {"paper": ("lambda_paint", "lambda_gl1", "lambda_unmarked", "paint_k", "paint_weights", "paint_sigma", "lambda_kernel", "lambda_render", "render_sigma", "paint_scale", "paint_tol", "paint_finder", "finder_steps", "finder_net", "finder_self", "finder_heads")}
 
 # %% ../nbs/01_config.ipynb #321b20ce
 PRESETS: dict[str, dict[str, Any]] = {

@@ -183,8 +183,8 @@ class PaintFinder:
         d = thin_residual(x, self.k)
         if self.net is None: p = self.posterior[_residual_bins(d)][:, None]  # (B, 1, H, W)
         else:
-            with torch.no_grad(): p = torch.sigmoid(self.net(stroke_features(x, d)))
-        if self.colors is not None:
+            with torch.no_grad(): p = torch.sigmoid(self.net(stroke_features(x, d)))  # (B, 1 or C, H, W): C, one output per colour
+        if self.colors is not None and p.shape[1] == 1:  # one map for all paint: each pixel to the colour its residual points toward
             p = p * F.one_hot(assign_colors(d, x, self.colors)[0], len(self.colors)).permute(0, 3, 1, 2)
             if self.tolerant is None: return p
             return torch.maximum(p, paint_mask(x / 127.5 - 1, self.colors) & self.tolerant.to(x.device)[None, :, None, None])
@@ -230,10 +230,11 @@ def random_crop(f: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarra
 
 def draw_strokes(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, ss: int = 4,
                  where=None,  # (rng, w, h) → a curve's three control points (3,2) in pixels; default: anywhere in the middle 80%
+                 by_colour: bool = False,  # alpha of each colour apart, H×W×C
                  ) -> tuple[np.ndarray, np.ndarray]:
     "Thin random curves, each of a jittered colour of `colors` (C,3, 0–255), painted onto img (H×W×3 uint8), then JPEG'd → (frame, alpha H×W)."
     h, w = img.shape[:2]
-    out, alpha = img.astype(np.float32), np.zeros((h, w, 1), np.float32)
+    out, alpha = img.astype(np.float32), np.zeros((h, w, len(colors) if by_colour else 1), np.float32)
     t = np.linspace(0, 1, 40)[:, None]
     for _ in range(rng.integers(3, 9)):
         canvas = Image.new("L", (w * ss, h * ss), 0)
@@ -242,11 +243,12 @@ def draw_strokes(img: np.ndarray, colors: np.ndarray, rng: np.random.Generator, 
         ImageDraw.Draw(canvas).line([tuple(q) for q in curve], fill=int(255 * rng.uniform(*STROKE_ALPHA)),
                                     width=max(1, round(rng.uniform(*STROKE_WIDTHS) * ss)))
         a = np.asarray(canvas.resize((w, h), Image.BOX), np.float32)[..., None] / 255
-        c = np.clip(colors[rng.integers(len(colors))] * rng.uniform(*STROKE_SHADE) + rng.normal(0, 12, 3), 0, 255)
-        out, alpha = out * (1 - a) + c * a, 1 - (1 - alpha) * (1 - a)
+        k = rng.integers(len(colors)); c = np.clip(colors[k] * rng.uniform(*STROKE_SHADE) + rng.normal(0, 12, 3), 0, 255)
+        ch = slice(k, k + 1) if by_colour else slice(0, 1)
+        out, alpha[..., ch] = out * (1 - a) + c * a, 1 - (1 - alpha[..., ch]) * (1 - a)
     buf = io.BytesIO()
     Image.fromarray(out.round().astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 96)))
-    return np.asarray(Image.open(buf).convert("RGB")), alpha[..., 0]
+    return np.asarray(Image.open(buf).convert("RGB")), alpha if by_colour else alpha[..., 0]
 
 def stroke_features(x: Tensor, d: Tensor) -> Tensor:
     "The stroke network's input (B,9,H,W) from frames x (0–255) and their `thin_residual` d: d, its 5×5 mean magnitude, the background."
@@ -254,16 +256,16 @@ def stroke_features(x: Tensor, d: Tensor) -> Tensor:
 
 STROKE_DILATIONS = {"wide": (2, 4), "wider": (2, 4, 8)}  # the dilated 3×3 layers after the 5×5: a 17 or 33 px field
 
-def stroke_net(field: str = "wide", hidden: int = 32) -> nn.Module:
-    """A per-pixel paint classifier on `stroke_features`: logits (B,1,H,W). "wide": a 17 px field (5×5, then 3×3 dilated
+def stroke_net(field: str = "wide", hidden: int = 32, outputs: int = 1) -> nn.Module:
+    """A per-pixel paint classifier on `stroke_features`: logits (B,outputs,H,W), one per paint colour. "wide": a 17 px field (5×5, then 3×3 dilated
     2 and 4); "wider": 33 px (and one dilated 8); "narrow": a 7×7 field (the finder before 2026-12-04, bench/PAINT.md)."""
     if field == "narrow":
         return nn.Sequential(nn.Conv2d(9, hidden, 7, padding=3), nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
-                             nn.Conv2d(hidden, 1, 1))
+                             nn.Conv2d(hidden, outputs, 1))
     if field not in STROKE_DILATIONS: raise ValueError(f"stroke_net: field {field!r} is not one of 'wide', 'wider', 'narrow'")
     layers = [nn.Conv2d(9, hidden, 5, padding=2), nn.ReLU()]
     for d in STROKE_DILATIONS[field]: layers += [nn.Conv2d(hidden, hidden, 3, padding=d, dilation=d), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Conv2d(hidden, 1, 1))
+    return nn.Sequential(*layers, nn.Conv2d(hidden, outputs, 1))
 
 # %% ../nbs/05_losses.ipynb #e207cef6
 def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = STROKE_CROP, crops: int = STROKE_FRAMES,
@@ -272,16 +274,17 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
                    bf16: bool = False,  # learn under bf16 autocast (3.6× faster on a CPU with AMX; the weights stay float32)
                    marked: list[np.ndarray] | None = None,  # marked frames: teach a second net on the first's surest paint in them too
                    sure: float = 0.7,  # how sure (P ≥ sure) the first net must be of a marked pixel for it to count as paint
+                   by_colour: bool = False,  # one output per colour, taught on its own colour's strokes (the others' are its negatives)
                    ) -> nn.Module:
     """`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at
-    their resolution; given `marked`, a fresh one trained again on those and on the real paint the first net is sure of."""
+    their resolution (`by_colour`: each colour apart); given `marked`, a fresh one trained again on those and on the real paint the first net is sure of."""
     rng = np.random.default_rng(seed)
     c = min(crop, *(min(f.shape[:2]) for f in unmarked + (marked or [])))
     feats, labels = [], []
     for i in range(crops):
-        img, a = draw_strokes(random_crop(unmarked[i % len(unmarked)], c, rng), colors, rng)
-        x = _chw(img).to(device)
-        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append(torch.from_numpy(a >= 0.25)[None, None].to(device))  # half: 300 crops of 256², 350 MB
+        img, a = draw_strokes(random_crop(unmarked[i % len(unmarked)], c, rng), colors, rng, by_colour=by_colour)
+        x, a = _chw(img).to(device), torch.from_numpy(a >= 0.25)
+        feats.append(stroke_features(x, thin_residual(x)).half()); labels.append((a.permute(2, 0, 1) if by_colour else a[None])[None].to(device))  # half: 300 crops of 256², 350 MB
     feats, labels = torch.cat(feats), torch.cat(labels).float()
     net = _teach(feats, labels, steps, field, seed, device, bf16, progress)
     if not marked: return net
@@ -301,11 +304,11 @@ def self_labels(net: nn.Module, frames: list[np.ndarray], sure: float = 0.7, dev
     return torch.cat(feats), torch.cat(labels)
 
 def _teach(feats: Tensor, labels: Tensor, steps: int, field: str, seed: int, device, bf16: bool, progress: bool) -> nn.Module:
-    "A fresh `stroke_net(field)` taught on random 96² windows of 16 of `feats` against `labels` (0, 1; 0.5 is left out), with Adam."
+    "A fresh `stroke_net(field)`, one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against `labels` (0, 1; 0.5 is left out), with Adam."
     g, c = torch.Generator().manual_seed(seed), feats.shape[-1]
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = stroke_net(field).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
+        net = stroke_net(field, outputs=labels.shape[1]).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
     with torch.enable_grad():  # also when called under no_grad
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):

@@ -26,10 +26,10 @@ from .render import Renderer
 from .template import Template
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ImagePool', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors', 'paint_objective',
-           'render_term', 'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses', 'init_distributed',
-           'average_gradients', 'broadcast_parameters', 'leave_distributed', 'NonFiniteLoss', 'make_optimizers',
-           'train_step']
+__all__ = ['OBJECTIVES', 'ImagePool', 'paint_net_outputs', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors',
+           'paint_objective', 'render_term', 'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses',
+           'init_distributed', 'average_gradients', 'broadcast_parameters', 'leave_distributed', 'NonFiniteLoss',
+           'make_optimizers', 'train_step']
 
 # %% ../nbs/09_model.ipynb #f5757165
 class ImagePool:
@@ -47,6 +47,11 @@ class ImagePool:
         return torch.stack(out)
 
 # %% ../nbs/09_model.ipynb #7d1d5901
+def paint_net_outputs(state: dict[str, Tensor]) -> int:
+    "How many maps the finder network saved in `state` (`paint_net.*`) gives: its last layer's outputs; 1 if it has none."
+    last = max((k for k in state if k.startswith("paint_net.") and k.endswith(".weight")), key=lambda k: int(k.split(".")[1]), default=None)
+    return 1 if last is None else state[last].shape[0]
+
 class GenLM(nn.Module):
     "The model bundle: L_delta, G, D_M, D_U, the renderer R and the template."
     def __init__(self, template: Template, cfg: Config):
@@ -79,6 +84,8 @@ class GenLM(nn.Module):
         if "paint_posterior" in state:  # runs from before colours were told apart, or before the colour test was added
             state.setdefault("paint_by_color", torch.tensor(False))
             state.setdefault("paint_tolerant", torch.zeros(len(m.colors), dtype=torch.bool))
+        outputs = paint_net_outputs(state)
+        if outputs > 1: m.paint_net = stroke_net(ck.config.finder_net, outputs=outputs).requires_grad_(False)  # one per colour
         m.load_state_dict(state)
         return m
 

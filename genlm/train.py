@@ -18,7 +18,7 @@ from torch import Tensor
 
 from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_device, read_checkpoint, resume_config, save_checkpoint
 from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, memory_frames, paint_maps, to_float, to_uint8, with_paint
-from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop, shrink_paint
+from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop, shrink_paint, stroke_net
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
 from .template import Template, atomic_write, get_template
 
@@ -343,8 +343,11 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64, device: torch.device | s
         rng = np.random.default_rng(m.cfg.seed)
         cuts = _spread(unmarked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng))  # cut as read: little memory
         real = _spread(marked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng)) if m.cfg.finder_self > 0 else None
+        heads = m.cfg.finder_heads and len(finder.found) > 1  # one output per colour
         finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, crops=len(cuts), seed=m.cfg.seed, progress=True,
-                                    field=m.cfg.finder_net, device=device, bf16=m.cfg.bf16(device), marked=real, sure=m.cfg.finder_self)
+                                    field=m.cfg.finder_net, device=device, bf16=m.cfg.bf16(device), marked=real, sure=m.cfg.finder_self,
+                                    by_colour=heads)
+        if heads: finder.tolerant = None  # each colour's output finds its own paint: the colour test's pixels are not added
     return finder
 
 def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
@@ -353,6 +356,8 @@ def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
     m.paint_by_color.fill_(finder.colors is not None)
     m.paint_tolerant.copy_(finder.tolerant if finder.tolerant is not None else torch.zeros_like(m.paint_tolerant))
     if finder.net is not None:
+        outputs = finder.net[-1].out_channels  # one per colour, or one for all
+        m.paint_net = stroke_net(m.cfg.finder_net, outputs=outputs).requires_grad_(False).to(m.colors.device)
         m.paint_net.load_state_dict(finder.net.state_dict())
         found = torch.as_tensor(finder.found, dtype=torch.float32)[:len(m.colors)] / 255
         m.paint_found.fill_(-1)[:len(found)] = found

@@ -257,8 +257,8 @@ def stroke_features(x: Tensor, d: Tensor) -> Tensor:
 STROKE_DILATIONS = {"wide": (2, 4), "wider": (2, 4, 8)}  # the dilated 3×3 layers after the 5×5: a 17 or 33 px field
 
 def stroke_net(field: str = "wide", hidden: int = 32, outputs: int = 1) -> nn.Module:
-    """A per-pixel paint classifier on `stroke_features`: logits (B,outputs,H,W), one per paint colour. "wide": a 17 px field (5×5, then 3×3 dilated
-    2 and 4); "wider": 33 px (and one dilated 8); "narrow": a 7×7 field (the finder before 2026-12-04, bench/PAINT.md)."""
+    """A per-pixel paint classifier on `stroke_features`: logits (B,outputs,H,W), one per paint colour. "wide": a 17 px field
+    (5×5, then 3×3 dilated 2 and 4); "wider": 33 px (and one dilated 8); "narrow": a 7×7 field (the finder before 2026-12-04, bench/PAINT.md)."""
     if field == "narrow":
         return nn.Sequential(nn.Conv2d(9, hidden, 7, padding=3), nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
                              nn.Conv2d(hidden, outputs, 1))
@@ -304,7 +304,8 @@ def self_labels(net: nn.Module, frames: list[np.ndarray], sure: float = 0.7, dev
     return torch.cat(feats), torch.cat(labels)
 
 def _teach(feats: Tensor, labels: Tensor, steps: int, field: str, seed: int, device, bf16: bool, progress: bool) -> nn.Module:
-    "A fresh `stroke_net(field)`, one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against `labels` (0, 1; 0.5 is left out), with Adam."
+    """A fresh `stroke_net(field)`, one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against
+    `labels` (0, 1; 0.5 is left out), with Adam."""
     g, c = torch.Generator().manual_seed(seed), feats.shape[-1]
     with torch.random.fork_rng():
         torch.manual_seed(seed)

@@ -8,6 +8,10 @@ mirror; 8: all eight), each undone on its map.
 
 --by-light T adds each run's recall / precision at P > T by the frame's mean grey level (dark < 60, 60–130, bright > 130).
 
+--own-colour adds, for runs with one map per colour, recall / precision in each colour's own map, pixel for pixel at the
+maps' size: a true paint pixel (alpha ≥ ¼) counts as found when the map of its nearest true line's colour exceeds P; a
+found pixel counts as right when it lies within 1 px of paint of its map's colour. What a line's paint loss sees.
+
 RUN is a run folder (its best checkpoint when it has one) or a folder holding checkpoint.json and .safetensors.
 """
 import argparse
@@ -27,6 +31,7 @@ def main():
     ap.add_argument("--frames", type=int, nargs=2, default=[200, 300], help="marked frames scored: first, end")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.25, 0.3, 0.4, 0.5])
     ap.add_argument("--by-light", type=float, help="also recall / precision at this threshold by the frames' brightness")
+    ap.add_argument("--own-colour", action="store_true", help="also recall / precision in each colour's own map")
     ap.add_argument("--tta", type=int, default=1, choices=[1, 2, 4, 8], help="symmetries the finder is averaged over")
     a = ap.parse_args()
     lo, hi = a.frames
@@ -44,12 +49,37 @@ def main():
             r, _, p = recall_precision((P > t).any(1), *truth)
             cells.append(f"{r:.3f} / {p:.3f}")
         print(f"| {run}{f' (×{a.tta} symmetries)' if a.tta > 1 else ''} | {m.cfg.finder_steps} | " + " | ".join(cells) + " |", flush=True)
+        if a.own_colour and P.shape[1] > 1:
+            own = _own_colour(m, alpha, np.load(a.data / "gt.npz"), lo, P.shape[-1])
+            print(f"| … in each colour's own map | | " + " | ".join(f"{r:.3f} / {p:.3f}" for r, p in (_own_rp(P > t, own) for t in a.thresholds)) + " |", flush=True)
         if a.by_light is not None: by_light.append((run, [recall_precision((P[g] > a.by_light).any(1), *(x[g] for x in truth))
                                                           for g in groups.values()]))
     if not by_light: return
     print(f"\n| run, P > {a.by_light} | " + " | ".join(f"{k}, {int(g.sum())} frames" for k, g in groups.items()) + " |")
     print("|---|" + "---|" * len(groups))
     for run, rows in by_light: print(f"| {run} | " + " | ".join(f"{r:.3f} / {p:.3f}" for r, _, p in rows) + " |")
+
+
+def _own_colour(m, alpha: np.ndarray, gt, lo: int, S: int) -> torch.Tensor:
+    "(n, C, S, S) bool: each true paint pixel (alpha ≥ ¼ at S²) on the map of its nearest true line's colour."
+    from genlm.losses import paint_colors, point_segment_distance
+    _, line_color = paint_colors(torch.tensor([ln.color for ln in m.template.lines]))
+    a = torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, S)[:, 0] >= 0.25
+    yy, xx = torch.meshgrid(torch.arange(S), torch.arange(S), indexing="ij")
+    q = torch.stack([xx.flatten(), yy.flatten()], 1).float() + 0.5  # pixel centres, in pixels of S²
+    out = torch.zeros(len(alpha), len(m.colors), S, S, dtype=torch.bool)
+    for i in range(len(alpha)):
+        pts = torch.from_numpy((gt["marked"][lo + i] + 0.5) * S / float(gt["size"])).float()  # source pixel centres at integers
+        d = torch.stack([point_segment_distance(q[None], pts[ln.points][:-1][None], pts[ln.points][1:][None]).amin(-1)[0] for ln in m.template.lines])
+        colour = line_color[d.argmin(0)].view(S, S)
+        out[i] = torch.nn.functional.one_hot(colour, len(m.colors)).permute(2, 0, 1).bool() & a[i]
+    return out
+
+
+def _own_rp(found: torch.Tensor, own: torch.Tensor) -> tuple[float, float]:
+    "Recall and precision of found (n, C, S, S) against each colour's own paint `own`, within 1 px for precision."
+    near = torch.nn.functional.max_pool2d(own.float(), 3, 1, 1) > 0
+    return float((found & own).any(1).sum() / own.any(1).sum().clamp_min(1)), float((found & near).sum() / found.sum().clamp_min(1))
 
 
 def _light_groups(files: list[Path]) -> dict[str, torch.Tensor]:

@@ -61,19 +61,15 @@ def main():
 
 
 def _own_colour(m, alpha: np.ndarray, gt, lo: int, S: int) -> torch.Tensor:
-    "(n, C, S, S) bool: each true paint pixel (alpha ≥ ¼ at S²) on the map of its nearest true line's colour."
-    from genlm.losses import paint_colors, point_segment_distance
+    "(n, C, S, S) bool: each true paint pixel (alpha ≥ ¼ at S²) on the map of its nearest true line's colour (paint_check.colour_split)."
+    from genlm.losses import paint_colors
+    from genlm.template import from_pixels
+    from paint_check import colour_split
     _, line_color = paint_colors(torch.tensor([ln.color for ln in m.template.lines]))
-    a = torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, S)[:, 0] >= 0.25
-    yy, xx = torch.meshgrid(torch.arange(S), torch.arange(S), indexing="ij")
-    q = torch.stack([xx.flatten(), yy.flatten()], 1).float() + 0.5  # pixel centres, in pixels of S²
-    out = torch.zeros(len(alpha), len(m.colors), S, S, dtype=torch.bool)
-    for i in range(len(alpha)):
-        pts = torch.from_numpy((gt["marked"][lo + i] + 0.5) * S / float(gt["size"])).float()  # source pixel centres at integers
-        d = torch.stack([point_segment_distance(q[None], pts[ln.points][:-1][None], pts[ln.points][1:][None]).amin(-1)[0] for ln in m.template.lines])
-        colour = line_color[d.argmin(0)].view(S, S)
-        out[i] = torch.nn.functional.one_hot(colour, len(m.colors)).permute(2, 0, 1).bool() & a[i]
-    return out
+    a = torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(alpha).float()[:, None] / 255, S) >= 0.25
+    src = int(gt["size"])
+    truth = from_pixels(gt["marked"][lo:lo + len(alpha)], (src, src)).astype(np.float32)
+    return colour_split(a.float(), truth, m.template, line_color, S) > 0
 
 
 def _own_rp(found: torch.Tensor, own: torch.Tensor) -> tuple[float, float]:

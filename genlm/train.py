@@ -5,6 +5,7 @@
 # %% ../nbs/10_train.ipynb #841a2a00
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import time
@@ -18,7 +19,7 @@ from torch import Tensor
 
 from .config import CKPT_META, DEFAULT_PRESET, Checkpoint, make_config, pick_device, read_checkpoint, resume_config, save_checkpoint
 from .data import FrameSet, UnpairedSampler, as_frames, iter_frames, memory_frames, paint_maps, to_float, to_uint8, with_paint
-from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop, shrink_paint, stroke_net
+from .losses import STROKE_CROP, STROKE_FRAMES, PaintFinder, fit_stroke_net, paint_colours, random_crop, shrink_paint
 from .model import GenLM, NonFiniteLoss, StepImages, broadcast_parameters, init_distributed, make_optimizers, paint_distance, train_step
 from .template import Template, atomic_write, get_template
 
@@ -356,9 +357,7 @@ def set_finder(m: GenLM, finder: PaintFinder) -> GenLM:
     m.paint_by_color.fill_(finder.colors is not None)
     m.paint_tolerant.copy_(finder.tolerant if finder.tolerant is not None else torch.zeros_like(m.paint_tolerant))
     if finder.net is not None:
-        outputs = finder.net[-1].out_channels  # one per colour, or one for all
-        m.paint_net = stroke_net(m.cfg.finder_net, outputs=outputs).requires_grad_(False).to(m.colors.device)
-        m.paint_net.load_state_dict(finder.net.state_dict())
+        m.paint_net = copy.deepcopy(finder.net).requires_grad_(False).to(m.colors.device, memory_format=torch.contiguous_format)  # as a reloaded run has it; one output per colour, or one for all
         found = torch.as_tensor(finder.found, dtype=torch.float32)[:len(m.colors)] / 255
         m.paint_found.fill_(-1)[:len(found)] = found
     return m

@@ -36,9 +36,9 @@ def colour_features(x: Tensor, d: Tensor) -> Tensor:
     return torch.cat(out, 1)
 
 
-def told_net(field: str = "wide", hidden: int = 32) -> nn.Module:
+def told_net(field: str = "wide", hidden: int = 32, outputs: int = 1) -> nn.Module:
     "`genlm.losses.stroke_net` on 9 + 2C channels."
-    return proto_net(field, hidden, inputs=9 + 2 * len(COLOURS[0]))
+    return proto_net(field, hidden, inputs=9 + 2 * len(COLOURS[0]), outputs=outputs)
 
 
 def fit_told(unmarked, colors, *args, **kw):

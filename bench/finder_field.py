@@ -36,7 +36,7 @@ def patch(run: Path) -> None:
     L.stroke_net = GM.stroke_net = LIBRARY
     if not f.exists(): return
     field, hidden = f.read_text().split()
-    L.stroke_net = GM.stroke_net = lambda *_, **__: proto_net(field, int(hidden))
+    L.stroke_net = GM.stroke_net = lambda *_, outputs=1, **__: proto_net(field, int(hidden), outputs=outputs)
 
 
 def main():
@@ -47,10 +47,12 @@ def main():
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--data", type=Path, default=Path("runs/devset"))
     ap.add_argument("--steps", type=int, help="each teaching's steps (default: the run's finder_steps)")
+    ap.add_argument("--precision", choices=["auto", "fp32", "bf16"], help="the teaching's arithmetic (default: the run's)")
     a = ap.parse_args()
     ck = read_best(a.run)
     if a.steps: ck.config.finder_steps = a.steps
-    net = lambda field="wide", hidden=a.hidden: proto_net(a.field, hidden)  # noqa: E731
+    if a.precision: ck.config.precision = a.precision
+    net = lambda *_, outputs=1, **__: proto_net(a.field, a.hidden, outputs=outputs)  # noqa: E731
     L.stroke_net = GM.stroke_net = net  # the library builds its finder's network by this name
     m = GenLM(ck.template, ck.config)
     state = {k: v for k, v in ck.state("model.").items() if not k.startswith("paint_net.")}

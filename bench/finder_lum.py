@@ -41,9 +41,9 @@ def lum_features(x: Tensor, d: Tensor) -> Tensor:
     return torch.cat([LIBRARY[0](x, d), dn, F.avg_pool2d(dn.abs(), 5, 1, 2)], 1)
 
 
-def lum_net(field: str = "wide", hidden: int = 32):
+def lum_net(field: str = "wide", hidden: int = 32, outputs: int = 1):
     "`genlm.losses.stroke_net` on 15 channels."
-    return proto_net(field, hidden, inputs=15)
+    return proto_net(field, hidden, inputs=15, outputs=outputs)
 
 
 def brightness(img: np.ndarray) -> float:

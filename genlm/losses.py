@@ -269,14 +269,14 @@ def stroke_net(field: str = "wide", hidden: int = 32, outputs: int = 1) -> nn.Mo
 
 # %% ../nbs/05_losses.ipynb #e207cef6
 def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 2000, crop: int = STROKE_CROP, crops: int = STROKE_FRAMES,
-                   seed: int = 0, progress: bool = False, field: str = "wide",
+                   seed: int = 0, progress: bool = False, field: str = "wide", hidden: int = 32,
                    device: torch.device | str = "cpu",  # where the network learns (the run's device); returned on the CPU
                    bf16: bool = False,  # learn under bf16 autocast (3.6× faster on a CPU with AMX; the weights stay float32)
                    marked: list[np.ndarray] | None = None,  # marked frames: teach a second net on the first's surest paint in them too
                    sure: float = 0.7,  # how sure (P ≥ sure) the first net must be of a marked pixel for it to count as paint
                    by_colour: bool = False,  # one output per colour, taught on its own colour's strokes (the others' are its negatives)
                    ) -> nn.Module:
-    """`stroke_net(field)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at
+    """`stroke_net(field, hidden)` trained to find strokes of `colors` (C,3, 0–255) drawn onto crops of the unmarked frames (H×W×3 uint8) at
     their resolution (`by_colour`: each colour apart); given `marked`, a fresh one trained again on those and on the real paint the first net is sure of."""
     rng = np.random.default_rng(seed)
     c = min(crop, *(min(f.shape[:2]) for f in unmarked + (marked or [])))
@@ -286,11 +286,11 @@ def fit_stroke_net(unmarked: list[np.ndarray], colors: np.ndarray, steps: int = 
         x, a = _chw(img).to(device), torch.from_numpy(a >= 0.25)
         feats.append(stroke_features(x, thin_residual(x)).half()); labels.append((a.permute(2, 0, 1) if by_colour else a[None])[None].to(device))  # half: 300 crops of 256², 350 MB
     feats, labels = torch.cat(feats), torch.cat(labels).float()
-    net = _teach(feats, labels, steps, field, seed, device, bf16, progress)
+    net = _teach(feats, labels, steps, (field, hidden), seed, device, bf16, progress)
     if not marked: return net
     real = [random_crop(marked[i % len(marked)], c, rng) for i in range(crops)]
     more, sure_paint = self_labels(net, real, sure, device)
-    return _teach(torch.cat([feats, more]), torch.cat([labels, sure_paint]), steps, field, seed, device, bf16, progress)
+    return _teach(torch.cat([feats, more]), torch.cat([labels, sure_paint]), steps, (field, hidden), seed, device, bf16, progress)
 
 def self_labels(net: nn.Module, frames: list[np.ndarray], sure: float = 0.7, device: torch.device | str = "cpu") -> tuple[Tensor, Tensor]:
     """`stroke_features` (B,9,H,W, half) of frames and labels from `net`'s own paint: 1 where P ≥ sure, else 0.5 (left out of the
@@ -303,13 +303,13 @@ def self_labels(net: nn.Module, frames: list[np.ndarray], sure: float = 0.7, dev
     net.cpu()
     return torch.cat(feats), torch.cat(labels)
 
-def _teach(feats: Tensor, labels: Tensor, steps: int, field: str, seed: int, device, bf16: bool, progress: bool) -> nn.Module:
-    """A fresh `stroke_net(field)`, one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against
+def _teach(feats: Tensor, labels: Tensor, steps: int, net: tuple[str, int], seed: int, device, bf16: bool, progress: bool) -> nn.Module:
+    """A fresh `stroke_net(*net)` (field, hidden), one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against
     `labels` (0, 1; 0.5 is left out), with Adam."""
     g, c = torch.Generator().manual_seed(seed), feats.shape[-1]
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = stroke_net(field, outputs=labels.shape[1]).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
+        net = stroke_net(*net, outputs=labels.shape[1]).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
     with torch.enable_grad():  # also when called under no_grad
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):

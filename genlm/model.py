@@ -26,7 +26,7 @@ from .render import Renderer
 from .template import Template
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'ImagePool', 'paint_net_outputs', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors',
+__all__ = ['OBJECTIVES', 'ImagePool', 'paint_net_shape', 'GenLM', 'StepImages', 'paint_terms', 'paint_distance', 'map_colors',
            'paint_objective', 'render_term', 'unmarked_branch', 'genlm_losses', 'paper_losses', 'discriminator_losses',
            'init_distributed', 'average_gradients', 'broadcast_parameters', 'leave_distributed', 'NonFiniteLoss',
            'make_optimizers', 'train_step']
@@ -47,10 +47,10 @@ class ImagePool:
         return torch.stack(out)
 
 # %% ../nbs/09_model.ipynb #7d1d5901
-def paint_net_outputs(state: dict[str, Tensor]) -> int:
-    "How many maps the finder network saved in `state` (`paint_net.*`) gives: its last layer's outputs; 1 if it has none."
-    last = max((k for k in state if k.startswith("paint_net.") and k.endswith(".weight")), key=lambda k: int(k.split(".")[1]), default=None)
-    return 1 if last is None else state[last].shape[0]
+def paint_net_shape(state: dict[str, Tensor]) -> tuple[int, int] | None:
+    "The channels and maps (its last layer's outputs) of the finder network saved in `state` (`paint_net.*`); None if it has none."
+    convs = sorted((k for k in state if k.startswith("paint_net.") and k.endswith(".weight")), key=lambda k: int(k.split(".")[1]))
+    return (state[convs[0]].shape[0], state[convs[-1]].shape[0]) if convs else None
 
 class GenLM(nn.Module):
     "The model bundle: L_delta, G, D_M, D_U, the renderer R and the template."
@@ -74,7 +74,7 @@ class GenLM(nn.Module):
             self.register_buffer("paint_by_color", torch.tensor(False))  # True: one map per colour, lines matched by colour
             self.register_buffer("paint_tolerant", torch.zeros(len(self.colors), dtype=torch.bool))  # by colour: + paint_mask
         if cfg.paint_finder == "drawn":  # the network that finds the paint, and the colours (0–1; −1: unused rows) it was taught
-            self.paint_net = stroke_net(cfg.finder_net).requires_grad_(False)
+            self.paint_net = stroke_net(cfg.finder_net, cfg.finder_hidden or 32).requires_grad_(False)  # replaced by the fitted or saved one
             self.register_buffer("paint_found", -torch.ones(len(self.colors), 3))
 
     @classmethod
@@ -84,8 +84,8 @@ class GenLM(nn.Module):
         if "paint_posterior" in state:  # runs from before colours were told apart, or before the colour test was added
             state.setdefault("paint_by_color", torch.tensor(False))
             state.setdefault("paint_tolerant", torch.zeros(len(m.colors), dtype=torch.bool))
-        outputs = paint_net_outputs(state)
-        if outputs > 1: m.paint_net = stroke_net(ck.config.finder_net, outputs=outputs).requires_grad_(False)  # one per colour
+        if shape := paint_net_shape(state):  # as it was fitted: its channels, and one output per colour or one for all
+            m.paint_net = stroke_net(ck.config.finder_net, shape[0], outputs=shape[1]).requires_grad_(False)
         m.load_state_dict(state)
         return m
 

@@ -104,7 +104,7 @@ def paint_report(m: GenLM, frames: FrameSet | Tensor, path: Path | str | None = 
         colors = m.colors if by_color else torch.ones(1, 3, device=M.device)
         rep = {"colors": m.colors.tolist() if by_color else "any colour: one map for all lines (residual finder fitted to the frames)"}
         if by_color and bool(m.paint_tolerant.any()): rep["colour_test"] = m.colors[m.paint_tolerant].tolist()
-        if m.cfg.paint_finder == "drawn": rep["taught"] = m.paint_found[m.paint_found[:, 0] >= 0].tolist()
+        if m.cfg.paint_finder == "drawn": rep.update(taught=m.paint_found[m.paint_found[:, 0] >= 0].tolist(), channels=m.paint_net[0].out_channels)
     else:
         mask = torch.cat([m.find_paint(x) for x in M.split(64)])  # (n, C, S, S)
         colors, rep = m.colors, {"colors": m.colors.tolist()}
@@ -127,7 +127,7 @@ def paint_text(rep: dict) -> str:
     "One line about the paint found, for the command line."
     what = rep["colors"] if isinstance(rep["colors"], str) else "colours " + rgb_text(rep["colors"])
     if "colour_test" in rep: what += " (the colour test adds its pixels for " + rgb_text(rep["colour_test"]) + ")"
-    if "taught" in rep: what += "; found by a network taught strokes of " + rgb_text(rep["taught"])
+    if "taught" in rep: what += f"; found by a network ({rep['channels']} channels) taught strokes of " + rgb_text(rep["taught"])
     return (f"paint {what}: found on {100 * rep['coverage']:.2f}% of pixels of {rep['frames']} marked frames, "
             f"none in {rep['frames_without_paint']}" + (f"; picture: {rep['picture']}" if "picture" in rep else ""))
 
@@ -346,7 +346,7 @@ def fit_finder(marked, unmarked, m: GenLM, n: int = 64, device: torch.device | s
         real = _spread(marked, STROKE_FRAMES, lambda f: random_crop(f, STROKE_CROP, rng)) if m.cfg.finder_self > 0 else None
         heads = m.cfg.finder_heads and len(finder.found) > 1  # one output per colour
         finder.net = fit_stroke_net(cuts, finder.found, m.cfg.finder_steps, crops=len(cuts), seed=m.cfg.seed, progress=True,
-                                    field=m.cfg.finder_net, device=device, bf16=m.cfg.bf16(device), marked=real, sure=m.cfg.finder_self,
+                                    field=m.cfg.finder_net, hidden=m.cfg.finder_width(device), device=device, bf16=m.cfg.bf16(device), marked=real, sure=m.cfg.finder_self,
                                     by_colour=heads)
         if heads: finder.tolerant = None  # each colour's output finds its own paint: the colour test's pixels are not added
     return finder

@@ -303,13 +303,13 @@ def self_labels(net: nn.Module, frames: list[np.ndarray], sure: float = 0.7, dev
     net.cpu()
     return torch.cat(feats), torch.cat(labels)
 
-def _teach(feats: Tensor, labels: Tensor, steps: int, net: tuple[str, int], seed: int, device, bf16: bool, progress: bool) -> nn.Module:
-    """A fresh `stroke_net(*net)` (field, hidden), one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against
+def _teach(feats: Tensor, labels: Tensor, steps: int, shape: tuple[str, int], seed: int, device, bf16: bool, progress: bool) -> nn.Module:
+    """A fresh `stroke_net(*shape)` (field, hidden), one output per channel of `labels`, taught on random 96² windows of 16 of `feats` against
     `labels` (0, 1; 0.5 is left out), with Adam."""
     g, c = torch.Generator().manual_seed(seed), feats.shape[-1]
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = stroke_net(*net, outputs=labels.shape[1]).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
+        net = stroke_net(*shape, outputs=labels.shape[1]).to(device, memory_format=torch.channels_last)  # channels_last: 1.2× faster on a 2-core CPU
     opt, s = torch.optim.Adam(net.parameters(), 3e-3), min(96, c)
     with torch.enable_grad():  # also when called under no_grad
         for _ in tqdm(range(steps), desc="learning the paint", unit="step", disable=not progress, leave=False):

@@ -4,6 +4,7 @@ Run with the separate venv that has MediaPipe (see bench/DEVSET.md):
 
     .venv-dev/bin/python bench/devset.py --out runs/devset [--marked 300 --unmarked 300 --test 150 --video 150]
                                          [--size 256] [--seed 0] [--colors single|template]
+                                         [--painter lines|brush]
 
 Writes the `genlm synth` layout (marked/, unmarked/, test/ PNGs, video.mp4, gt.npz) plus paint_truth.npz (the true
 paint alpha of every marked frame, and `visible`: how much the paint changes the frame, the largest channel difference from
@@ -200,7 +201,7 @@ def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generat
             img = _distractor(img, q, rng, dc)
         a, bare = None, img  # bare: the same frame unpainted, to measure what of the paint shows (no rng drawn for it)
         if paint is not None:
-            a, img = _paint(img, q, rng, paint, c)
+            a, img = _painter(paint.get("painter", "lines"))(img, q, rng, paint, c)
         # lighting: gain, gamma, white balance, a directional gradient
         g = 1 + grad[i] * (n01(xx) * np.cos(gang[i]) + n01(yy) * np.sin(gang[i])) / 1.4
         light = lambda x: np.clip(np.clip(x, 0, 1) ** gamma[i] * gain[i] * wb * g[..., None], 0, 1)  # noqa: E731
@@ -221,6 +222,14 @@ def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generat
         shown = np.abs(frames[-1].astype(np.int16) - finish(bare, size, twin).astype(np.int16)).max(-1).astype(np.uint8)
         alphas.append((u8(a), u8(np.abs(img - bare).max(-1)), shown))  # alpha, contrast before and after noise and JPEG
     return frames, np.array(pts, np.float32), alphas
+
+
+def _painter(name: str):
+    "The painter: `lines` (this script's anti-aliased polylines) or `brush` (bench/paint_brush.py, written apart from it)."
+    if name == "lines": return _paint
+    from paint_brush import paint as brush
+    lines = get_template(TEMPLATE).lines
+    return lambda img, q, rng, paint, c: brush(img, q, rng, paint, c, lines)
 
 
 def _paint_color(rng, base=BLUE):
@@ -316,7 +325,7 @@ def _to_frame(q, canvas, size):
 
 
 def make_set(stills, n, clip, canvas, size, seed, tag, paint_mode=None, distract=0.15, ident_order=None,
-             colors="single"):
+             colors="single", painter="lines"):
     "n frames in clips of smooth motion; identities round-robin so that each appears (clip may be a list of lengths)."
     k = len(stills)
     lens = list(clip) if isinstance(clip, (list, tuple)) else [clip] * int(np.ceil(n / clip))
@@ -328,7 +337,7 @@ def make_set(stills, n, clip, canvas, size, seed, tag, paint_mode=None, distract
         sid = int(order[ci % len(order)])
         rng = np.random.default_rng([seed, tag, ci])
         paint = None
-        if paint_mode: paint = dict(mode=paint_mode, color=_paint_color(rng))
+        if paint_mode: paint = dict(mode=paint_mode, color=_paint_color(rng), painter=painter)
         f, p, a = animate(stills[sid], L, canvas, size, rng, paint, distract, colors)
         imgs += f
         alphas += [x for x in a if x is not None]
@@ -397,6 +406,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--colors", choices=["single", "template"], default="single",
                     help="paint: one blue for every line (default) or each line in its template colour")
+    ap.add_argument("--painter", choices=["lines", "brush"], default="lines",
+                    help="who draws the paint: this script's polylines (default) or bench/paint_brush.py's brush strokes")
     ap.add_argument("--clip", type=int, default=10, help="frames per clip of smooth motion in marked/unmarked (10)")
     ap.add_argument("--distract", type=float, default=0.15, help="share of frames with paint-coloured clothing/background")
     ap.add_argument("--cache", default="runs/devset_src", help="where the source packages' stills are kept")
@@ -448,7 +459,7 @@ def main(argv=None):
     tl = [x for x in tl if x > 0]
     sets = {}
     sets["marked"] = make_set(stills, a.marked, min(a.clip, max(1, a.marked // k)), canvas, size, a.seed, 1,
-                              paint_mode=a.colors, distract=a.distract, colors=a.colors)
+                              paint_mode=a.colors, distract=a.distract, colors=a.colors, painter=a.painter)
     sets["unmarked"] = make_set(stills, a.unmarked, min(a.clip, max(1, a.unmarked // k)), canvas, size, a.seed, 2,
                                 distract=a.distract, colors=a.colors)
     sets["test"] = make_set(stills, a.test, tl, canvas, size, a.seed, 3, distract=a.distract,

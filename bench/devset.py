@@ -201,7 +201,7 @@ def animate(still: Still, n: int, canvas: int, size: int, rng: np.random.Generat
             img = _distractor(img, q, rng, dc)
         a, bare = None, img  # bare: the same frame unpainted, to measure what of the paint shows (no rng drawn for it)
         if paint is not None:
-            a, img = _painter(paint.get("painter", "lines"))(img, q, rng, paint, c)
+            a, img = paint["draw"](img, q, rng, paint, c)
         # lighting: gain, gamma, white balance, a directional gradient
         g = 1 + grad[i] * (n01(xx) * np.cos(gang[i]) + n01(yy) * np.sin(gang[i])) / 1.4
         light = lambda x: np.clip(np.clip(x, 0, 1) ** gamma[i] * gain[i] * wb * g[..., None], 0, 1)  # noqa: E731
@@ -327,7 +327,7 @@ def _to_frame(q, canvas, size):
 def make_set(stills, n, clip, canvas, size, seed, tag, paint_mode=None, distract=0.15, ident_order=None,
              colors="single", painter="lines"):
     "n frames in clips of smooth motion; identities round-robin so that each appears (clip may be a list of lengths)."
-    k = len(stills)
+    k, draw = len(stills), _painter(painter)
     lens = list(clip) if isinstance(clip, (list, tuple)) else [clip] * int(np.ceil(n / clip))
     order = ident_order if ident_order is not None else np.random.default_rng([seed, tag, 999]).permutation(k)
     imgs, pts, alphas, ids, clips = [], [], [], [], []
@@ -337,7 +337,7 @@ def make_set(stills, n, clip, canvas, size, seed, tag, paint_mode=None, distract
         sid = int(order[ci % len(order)])
         rng = np.random.default_rng([seed, tag, ci])
         paint = None
-        if paint_mode: paint = dict(mode=paint_mode, color=_paint_color(rng), painter=painter)
+        if paint_mode: paint = dict(mode=paint_mode, color=_paint_color(rng), draw=draw)
         f, p, a = animate(stills[sid], L, canvas, size, rng, paint, distract, colors)
         imgs += f
         alphas += [x for x in a if x is not None]
